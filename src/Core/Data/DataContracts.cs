@@ -1,0 +1,21 @@
+namespace DistillService.Core.Data;
+
+public sealed record SegmentationClass(int Id, string Name, byte R, byte G, byte B);
+
+/// <summary>
+/// One image with its mask. <see cref="Rgb"/> is interleaved RGB bytes (H·W·3);
+/// <see cref="Mask"/> holds one class id per pixel (H·W), 255 = ignore.
+/// </summary>
+public sealed record SegmentationSample(byte[] Rgb, byte[] Mask, int Height, int Width);
+
+public interface ISegmentationDataset
+{
+    IReadOnlyList<SegmentationClass> Classes { get; }
+    int Count { get; }
+    SegmentationSample Get(int index);
+}
+
+public static class Labels
+{
+    public const byte Ignore = 255;
+}
