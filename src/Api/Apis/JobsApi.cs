@@ -1,0 +1,128 @@
+using DistillService.Api.Contracts;
+using DistillService.Core.Data;
+using DistillService.Core.Jobs;
+using DistillService.Core.Persistence;
+using DistillService.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace DistillService.Api.Apis;
+
+public static class JobsApi
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/jobs").WithTags("Jobs");
+
+        api.MapPost("/teacher", SubmitTeacher)
+            .WithName("SubmitTeacherJob")
+            .WithSummary("Train a teacher U-Net")
+            .WithDescription("Queues a job that trains a wide U-Net with per-pixel cross-entropy (ignore index 255) and Adam, "
+                + "evaluates on the validation split after every epoch, checkpoints every epoch and stores the final weights "
+                + "as the artifact `weights.bin`. Every field has a default; the example finishes in about a minute on 2 CPU cores. "
+                + "Returns 202 with the job and its URL in `Location`; poll it until `status` is `succeeded`.");
+        api.MapGet("/", ListJobs)
+            .WithName("ListJobs")
+            .WithSummary("List jobs, newest first")
+            .WithDescription("Optional filters `status` and `kind`; `limit` defaults to 50 (at most 500).");
+        api.MapGet("/{id:guid}", GetJob)
+            .WithName("GetJob")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Get a job's status and progress")
+            .WithDescription("Progress is updated at most once a second while the job runs: percent, epoch/epochs, step/steps, "
+                + "images per second, ETA in seconds and the last training loss.");
+        api.MapGet("/{id:guid}/metrics", GetMetrics)
+            .WithName("GetJobMetrics")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Per-epoch metrics")
+            .WithDescription("One row per epoch and split: `train` has the mean training loss, `val` the validation loss, mIoU, "
+                + "pixel accuracy and per-class IoU (indexed by class id; null for classes absent from prediction and truth).");
+        api.MapGet("/{id:guid}/artifacts", ListArtifacts)
+            .WithName("ListJobArtifacts")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Files a job produced")
+            .WithDescription("Name, size, SHA-256 and download URL of each artifact.");
+        api.MapGet("/{id:guid}/artifacts/{name}", DownloadArtifact)
+            .WithName("DownloadJobArtifact")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Download an artifact")
+            .WithDescription("Supports HTTP range requests. `weights.bin` is a TorchSharp state dict of the model "
+                + "(load it into `UNet` with `module.load`).");
+        return api;
+    }
+
+    public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitTeacher(
+        TeacherJobRequest request, JobSubmitter submitter, DatasetCatalog datasets)
+    {
+        var errors = TeacherJobRequestValidator.Validate(request, datasets);
+        if (!errors.IsEmpty) return TypedResults.ValidationProblem(errors.ToDictionary());
+        var job = submitter.SubmitTeacher(request);
+        return TypedResults.AcceptedAtRoute(job.ToResponse(), "GetJob", new { id = job.Id });
+    }
+
+    public static async Task<Results<Ok<List<JobResponse>>, ValidationProblem>> ListJobs(
+        DistillDbContext db, string? status, string? kind, int? limit, CancellationToken cancellationToken)
+    {
+        var take = limit ?? DefaultPageSize;
+        if (take is < 1 or > MaxPageSize)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["limit"] = [$"limit must be between 1 and {MaxPageSize}."],
+            });
+
+        var query = db.Jobs.AsNoTracking();
+        if (!string.IsNullOrEmpty(status)) query = query.Where(j => j.Status == status);
+        if (!string.IsNullOrEmpty(kind)) query = query.Where(j => j.Kind == kind);
+        var jobs = await query.OrderByDescending(j => j.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return TypedResults.Ok(jobs.Select(j => j.ToResponse()).ToList());
+    }
+
+    public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJob(
+        Guid id, DistillDbContext db, CancellationToken cancellationToken)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, cancellationToken);
+        return job is null ? JobNotFound(id) : TypedResults.Ok(job.ToResponse());
+    }
+
+    public static async Task<Results<Ok<List<MetricResponse>>, ProblemHttpResult>> GetMetrics(
+        Guid id, DistillDbContext db, CancellationToken cancellationToken)
+    {
+        if (!await db.Jobs.AnyAsync(j => j.Id == id, cancellationToken)) return JobNotFound(id);
+        var rows = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == id)
+            .OrderBy(m => m.Epoch).ThenBy(m => m.Split).ToListAsync(cancellationToken);
+        return TypedResults.Ok(rows.Select(r => r.ToResponse()).ToList());
+    }
+
+    public static async Task<Results<Ok<List<ArtifactResponse>>, ProblemHttpResult>> ListArtifacts(
+        Guid id, DistillDbContext db, CancellationToken cancellationToken)
+    {
+        if (!await db.Jobs.AnyAsync(j => j.Id == id, cancellationToken)) return JobNotFound(id);
+        var rows = await db.Artifacts.AsNoTracking().Where(a => a.JobId == id)
+            .OrderBy(a => a.Name).ToListAsync(cancellationToken);
+        return TypedResults.Ok(rows.Select(r => r.ToResponse()).ToList());
+    }
+
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadArtifact(
+        Guid id, string name, DistillDbContext db, BlobStore blobs, CancellationToken cancellationToken)
+    {
+        // The name only selects a row; the file path comes from the key the service stored.
+        var artifact = await db.Artifacts.AsNoTracking()
+            .FirstOrDefaultAsync(a => a.JobId == id && a.Name == name, cancellationToken);
+        if (artifact is null || !blobs.Exists(artifact.BlobKey))
+        {
+            return TypedResults.Problem(
+                title: "Artifact not found", detail: $"Job {id} has no artifact named '{name}'.",
+                statusCode: StatusCodes.Status404NotFound);
+        }
+        return TypedResults.File(blobs.OpenRead(artifact.BlobKey), artifact.ContentType, artifact.Name,
+            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.Sha256}\""),
+            enableRangeProcessing: true);
+    }
+
+    private static ProblemHttpResult JobNotFound(Guid id) =>
+        TypedResults.Problem(title: "Job not found", detail: $"There is no job with id {id}.",
+            statusCode: StatusCodes.Status404NotFound);
+}

@@ -1,0 +1,37 @@
+using DistillService.Core.Persistence;
+
+namespace DistillService.Api.Contracts;
+
+/// <summary>Where a job is. <c>eta</c> is in seconds.</summary>
+public sealed record JobProgress(
+    double Percent, int Epoch, int Epochs, int Step, int Steps, double? ImagesPerSecond, double? Eta, double? Loss);
+
+public sealed record JobResponse(
+    Guid Id,
+    string Kind,
+    string Status,
+    string DatasetId,
+    string Device,
+    string Queue,
+    JobProgress Progress,
+    string? Error,
+    int Attempts,
+    int? ResumedFromEpoch,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? FinishedAt);
+
+public static class JobMapping
+{
+    public static JobResponse ToResponse(this JobRecord job) => new(
+        job.Id, job.Kind, job.Status, job.DatasetId, job.Device, job.Queue,
+        new JobProgress(job.ProgressPercent, job.Epoch, job.Epochs, job.Step, job.Steps,
+            job.ImagesPerSecond is { } ips ? Math.Round(ips, 2) : null,
+            job.EtaSeconds is { } eta ? Math.Round(eta, 1) : null,
+            job.Loss),
+        job.Error, job.Attempts, job.ResumedFromEpoch,
+        Utc(job.CreatedAt), job.StartedAt is { } s ? Utc(s) : null, job.FinishedAt is { } f ? Utc(f) : null);
+
+    // SQLite returns unspecified kinds; the API always speaks UTC.
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+}

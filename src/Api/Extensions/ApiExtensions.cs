@@ -1,0 +1,53 @@
+using DistillService.Api.Infrastructure;
+using DistillService.Api.OpenApi;
+using DistillService.Core;
+using DistillService.Core.Configuration;
+using DistillService.Core.Persistence;
+using Hangfire;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace DistillService.Api.Extensions;
+
+public static class ApiExtensions
+{
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Malformed bodies reach the exception handler, which says what is wrong, instead of a bare 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.AllowTrailingCommas = true);
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>().AddOperationTransformer<ExampleBodiesTransformer>());
+        services.AddHealthChecks().AddDbContextCheck<DistillDbContext>("database");
+
+        var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        if (worker.InProcess) builder.AddDistillJobServer();
+        return builder;
+    }
+
+    public static WebApplication UseApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "DistillService v1");
+            o.RoutePrefix = "swagger";
+            o.DocumentTitle = "DistillService";
+        });
+        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+
+        // Default authorization: local requests only.
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "DistillService jobs" });
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var address in app.Urls)
+                app.Logger.LogInformation("Swagger UI: {Address}/swagger", address.TrimEnd('/'));
+        });
+        return app;
+    }
+}

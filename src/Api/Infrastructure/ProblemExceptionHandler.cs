@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace DistillService.Api.Infrastructure;
+
+/// <summary>The one place exceptions become problem details: bad input is a 4xx that says what is wrong.</summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } =>
+                (StatusCodes.Status400BadRequest, "Malformed JSON body", json.Message),
+            BadHttpRequestException bad =>
+                (bad.StatusCode, "Bad request", bad.Message),
+            NotFoundException notFound =>
+                (StatusCodes.Status404NotFound, "Not found", notFound.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "The server failed to process the request."),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled exception");
+
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
+
+public sealed class NotFoundException(string message) : Exception(message);

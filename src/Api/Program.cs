@@ -1,0 +1,22 @@
+using DistillService.Api.Apis;
+using DistillService.Api.Extensions;
+using DistillService.Core;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Records, blobs, datasets, the Hangfire client, and (embedded default) a job server in this process.
+builder.AddDistillCore();
+builder.AddApi();
+
+var app = builder.Build();
+
+// Problem details, Swagger UI at /swagger, the Hangfire dashboard at /hangfire.
+app.UseApi();
+
+app.MapJobsApi();
+app.MapDatasetsApi();
+app.MapHealthChecks("/health");
+
+app.Run();
+
+public partial class Program;

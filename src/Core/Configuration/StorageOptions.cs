@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DistillService.Core.Configuration;
+
+public enum StorageProvider { Sqlite, Postgres }
+
+/// <summary>Section "Storage": where records, queue and blobs live.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>Holds the SQLite files, blobs and datasets. Relative paths are taken from the content root.</summary>
+    [Required]
+    public string DataRoot { get; set; } = "data";
+
+    public string BlobRoot(string contentRoot) => Path.Combine(AbsoluteDataRoot(contentRoot), "blobs");
+
+    public string AbsoluteDataRoot(string contentRoot) => Path.GetFullPath(DataRoot, contentRoot);
+}

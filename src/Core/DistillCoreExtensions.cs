@@ -1,0 +1,107 @@
+using DistillService.Core.Configuration;
+using DistillService.Core.Data;
+using DistillService.Core.Jobs;
+using DistillService.Core.Persistence;
+using DistillService.Core.Storage;
+using DistillService.Core.Torch;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DistillService.Core;
+
+public static class DistillCoreExtensions
+{
+    /// <summary>Records, blobs, datasets, job services and the Hangfire client: what both hosts share.</summary>
+    public static IHostApplicationBuilder AddDistillCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TorchOptions>().Bind(configuration.GetSection(TorchOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatasetOptions>().Bind(configuration.GetSection(DatasetOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        var dataRoot = storage.AbsoluteDataRoot(builder.Environment.ContentRootPath);
+        Directory.CreateDirectory(dataRoot);
+
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            var connectionString = configuration.GetConnectionString("Postgres") is { Length: > 0 } cs
+                ? cs
+                : throw new InvalidOperationException("ConnectionStrings:Postgres is required when Storage:Provider is Postgres.");
+            services.AddDbContextFactory<PostgresDistillDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<PostgresDistillDbContext>>();
+            services.AddHangfire(c => c.UseDistillDefaults().UsePostgreSqlStorage(
+                o => o.UseNpgsqlConnection(connectionString),
+                new PostgreSqlStorageOptions
+                {
+                    // Without the sliding timeout a job longer than InvisibilityTimeout is fetched by a second worker.
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = worker.InvisibilityTimeout,
+                    QueuePollInterval = worker.QueuePollInterval,
+                    PrepareSchemaIfNecessary = true,
+                }));
+        }
+        else
+        {
+            var databasePath = Path.Combine(dataRoot, "distill.db");
+            services.AddDbContextFactory<SqliteDistillDbContext>(o => o.UseSqlite($"Data Source={databasePath}"));
+            services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<SqliteDistillDbContext>>();
+            services.AddHangfire(c => c.UseDistillDefaults().UseSQLiteStorage(
+                Path.Combine(dataRoot, "hangfire.db"),
+                new SQLiteStorageOptions
+                {
+                    // This storage has no heartbeat: a fetched job becomes visible again after this long.
+                    // The embedded server runs one job at a time, so that only matters after a crash.
+                    InvisibilityTimeout = worker.InvisibilityTimeout,
+                    QueuePollInterval = worker.QueuePollInterval,
+                }));
+        }
+
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContext());
+        services.AddSingleton(new BlobStore(Path.Combine(dataRoot, "blobs")));
+        services.AddSingleton<DatasetCatalog>();
+        services.AddSingleton<JobLifecycle>();
+        services.AddSingleton<ArtifactPublisher>();
+        services.AddSingleton<JobSubmitter>();
+        services.AddTransient<TeacherJob>();
+        // Registered first so the schema exists before the job server or the API start.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
+        return builder;
+    }
+
+    /// <summary>A Hangfire server that executes jobs in this process (the Worker, or the API in the embedded default).</summary>
+    public static IHostApplicationBuilder AddDistillJobServer(this IHostApplicationBuilder builder)
+    {
+        var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        builder.Services.AddSingleton<IHostedService, TorchInitializer>();
+        builder.Services.AddHangfireServer((sp, options) =>
+        {
+            var settings = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            options.Queues = JobServerQueues.Resolve(settings.Queues);
+            options.WorkerCount = settings.Concurrency;
+            options.ShutdownTimeout = settings.ShutdownTimeout;
+            options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+        });
+        // The host must wait longer than Hangfire does, or a stopping job is killed mid-write.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + TimeSpan.FromSeconds(10));
+        return builder;
+    }
+
+    private static IGlobalConfiguration UseDistillDefaults(this IGlobalConfiguration configuration) => configuration
+        .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+        .UseSimpleAssemblyNameTypeSerializer()
+        .UseRecommendedSerializerSettings();
+}

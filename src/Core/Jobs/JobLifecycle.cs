@@ -1,0 +1,56 @@
+using DistillService.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace DistillService.Core.Jobs;
+
+/// <summary>Status transitions of a job row, each one short write outside any training scope.</summary>
+public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
+{
+    /// <summary>Marks the job running and counts the attempt; null when there is nothing (left) to run.</summary>
+    public JobRecord? Start(Guid jobId)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.Find(jobId);
+        if (job is null || JobStatuses.IsFinal(job.Status)) return null;
+        job.Status = JobStatuses.Running;
+        job.Attempts++;
+        job.StartedAt ??= DateTime.UtcNow;
+        job.Error = null;
+        db.SaveChanges();
+        return job;
+    }
+
+    public void Succeed(Guid jobId, int? resumedFromEpoch) => Update(jobId, job =>
+    {
+        job.Status = JobStatuses.Succeeded;
+        job.ProgressPercent = 100;
+        job.EtaSeconds = 0;
+        job.ResumedFromEpoch = resumedFromEpoch ?? job.ResumedFromEpoch;
+        job.FinishedAt = DateTime.UtcNow;
+    });
+
+    public void Fail(Guid jobId, string error) => Update(jobId, job =>
+    {
+        job.Status = JobStatuses.Failed;
+        job.Error = Truncate(error);
+        job.FinishedAt = DateTime.UtcNow;
+    });
+
+    /// <summary>Back to the queue: the job will run again (a retry or a worker restart) and resume.</summary>
+    public void Requeue(Guid jobId, string reason) => Update(jobId, job =>
+    {
+        job.Status = JobStatuses.Queued;
+        job.Error = Truncate(reason);
+    });
+
+    private void Update(Guid jobId, Action<JobRecord> change)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.Find(jobId);
+        if (job is null) return;
+        change(job);
+        db.SaveChanges();
+    }
+
+    private static string Truncate(string text) => text.Length <= 4000 ? text : text[..3997] + "...";
+}

@@ -1,0 +1,104 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Models;
+
+/// <summary>
+/// The U-Net of DESIGN.md ("Models"): encoder level i has C·2^i channels, a bottleneck of C·2^D,
+/// a mirrored decoder with 2×2 transposed convolutions and skip concatenation, and a 1×1 head to K classes.
+/// </summary>
+/// <remarks>
+/// Field names are the checkpoint keys ("encoders.0.conv1.weight", "upsamplers.3.bias", "head.weight"):
+/// treat them as a schema. Index i of encoders, upsamplers and decoders is the level whose resolution
+/// and width (C·2^i) it produces.
+/// </remarks>
+public sealed class UNet : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<DoubleConv> encoders;
+    private readonly DoubleConv bottleneck;
+    private readonly ModuleList<ConvTranspose2d> upsamplers;
+    private readonly ModuleList<DoubleConv> decoders;
+    private readonly Conv2d head;
+
+    public UNet(int inChannels = 3, int numClasses = 12, int baseChannels = 32, int depth = 4) : base(nameof(UNet))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(baseChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        // 2^depth must divide the input; beyond 8 levels no practical image fits and widths overflow.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(depth, 8);
+
+        InChannels = inChannels;
+        NumClasses = numClasses;
+        BaseChannels = baseChannels;
+        Depth = depth;
+
+        encoders = new ModuleList<DoubleConv>();
+        upsamplers = new ModuleList<ConvTranspose2d>();
+        decoders = new ModuleList<DoubleConv>();
+        long previous = inChannels;
+        for (var level = 0; level < depth; level++)
+        {
+            var width = Width(level);
+            encoders.Add(new DoubleConv(previous, width));
+            upsamplers.Add(nn.ConvTranspose2d(Width(level + 1), width, kernel_size: 2, stride: 2));
+            // The decoder sees the upsampled features concatenated with the encoder skip: 2·width channels.
+            decoders.Add(new DoubleConv(2 * width, width));
+            previous = width;
+        }
+        bottleneck = new DoubleConv(previous, Width(depth));
+        head = nn.Conv2d(baseChannels, numClasses, kernel_size: 1);
+        RegisterComponents();
+    }
+
+    public int InChannels { get; }
+    public int NumClasses { get; }
+    public int BaseChannels { get; }
+    public int Depth { get; }
+
+    /// <summary>Input height and width must be multiples of this (2^Depth).</summary>
+    public int SizeMultiple => 1 << Depth;
+
+    /// <summary>Number of trainable parameters (BatchNorm running statistics are buffers, not counted).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    public override Tensor forward(Tensor input)
+    {
+        ValidateInput(input);
+        var skips = new Tensor[Depth];
+        var x = input;
+        for (var level = 0; level < Depth; level++)
+        {
+            skips[level] = encoders[level].forward(x);
+            x = nn.functional.max_pool2d(skips[level], kernel_size: 2);
+        }
+        x = bottleneck.forward(x);
+        for (var level = Depth - 1; level >= 0; level--)
+        {
+            var up = upsamplers[level].forward(x);
+            x = decoders[level].forward(cat([up, skips[level]], dim: 1));
+        }
+        return head.forward(x);
+    }
+
+    private long Width(int level) => (long)BaseChannels << level;
+
+    private void ValidateInput(Tensor input)
+    {
+        if (input.dim() != 4 || input.shape[1] != InChannels)
+        {
+            throw new ArgumentException(
+                $"UNet expects input of shape [N, {InChannels}, H, W]; got [{string.Join(", ", input.shape)}].",
+                nameof(input));
+        }
+        var (height, width) = (input.shape[2], input.shape[3]);
+        if (height % SizeMultiple != 0 || width % SizeMultiple != 0)
+        {
+            throw new ArgumentException(
+                $"UNet of depth {Depth} needs input height and width divisible by {SizeMultiple}; got {height}×{width}.",
+                nameof(input));
+        }
+    }
+}

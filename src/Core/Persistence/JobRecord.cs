@@ -1,0 +1,51 @@
+namespace DistillService.Core.Persistence;
+
+public static class JobKinds
+{
+    public const string Teacher = "teacher";
+    public const string Cache = "cache";
+    public const string Distill = "distill";
+}
+
+public static class JobStatuses
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinal(string status) => status is Succeeded or Failed or Cancelled;
+}
+
+/// <summary>A submitted job: its specification, where it is and how far it got.</summary>
+public sealed class JobRecord
+{
+    public Guid Id { get; set; }
+    public required string Kind { get; set; }
+    public required string Status { get; set; }
+    public required string DatasetId { get; set; }
+    /// <summary>The request as submitted, normalised, in JSON.</summary>
+    public required string SpecJson { get; set; }
+    public required string Device { get; set; }
+    public required string Queue { get; set; }
+    public string? HangfireJobId { get; set; }
+
+    public double ProgressPercent { get; set; }
+    public int Epoch { get; set; }
+    public int Epochs { get; set; }
+    public int Step { get; set; }
+    public int Steps { get; set; }
+    public double? ImagesPerSecond { get; set; }
+    public double? EtaSeconds { get; set; }
+    public double? Loss { get; set; }
+
+    /// <summary>How many times execution started (Hangfire retries and crash recoveries included).</summary>
+    public int Attempts { get; set; }
+    public int? ResumedFromEpoch { get; set; }
+    public string? Error { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+}

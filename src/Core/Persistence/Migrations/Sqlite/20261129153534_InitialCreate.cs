@@ -1,0 +1,138 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace DistillService.Core.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class InitialCreate : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "datasets",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Format = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Path = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    NumClasses = table.Column<int>(type: "INTEGER", nullable: false),
+                    ClassesJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_datasets", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "jobs",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    DatasetId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    SpecJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Device = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Queue = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    HangfireJobId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ProgressPercent = table.Column<double>(type: "REAL", nullable: false),
+                    Epoch = table.Column<int>(type: "INTEGER", nullable: false),
+                    Epochs = table.Column<int>(type: "INTEGER", nullable: false),
+                    Step = table.Column<int>(type: "INTEGER", nullable: false),
+                    Steps = table.Column<int>(type: "INTEGER", nullable: false),
+                    ImagesPerSecond = table.Column<double>(type: "REAL", nullable: true),
+                    EtaSeconds = table.Column<double>(type: "REAL", nullable: true),
+                    Loss = table.Column<double>(type: "REAL", nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    ResumedFromEpoch = table.Column<int>(type: "INTEGER", nullable: true),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    StartedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    FinishedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_jobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "artifacts",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    BlobKey = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Bytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_artifacts", x => new { x.JobId, x.Name });
+                    table.ForeignKey(
+                        name: "FK_artifacts_jobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "jobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "epoch_metrics",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Epoch = table.Column<int>(type: "INTEGER", nullable: false),
+                    Split = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Loss = table.Column<double>(type: "REAL", nullable: false),
+                    MeanIoU = table.Column<double>(type: "REAL", nullable: true),
+                    PixelAccuracy = table.Column<double>(type: "REAL", nullable: true),
+                    PerClassIoUJson = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_epoch_metrics", x => new { x.JobId, x.Epoch, x.Split });
+                    table.ForeignKey(
+                        name: "FK_epoch_metrics_jobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "jobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_jobs_CreatedAt",
+                table: "jobs",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_jobs_Status",
+                table: "jobs",
+                column: "Status");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "artifacts");
+
+            migrationBuilder.DropTable(
+                name: "datasets");
+
+            migrationBuilder.DropTable(
+                name: "epoch_metrics");
+
+            migrationBuilder.DropTable(
+                name: "jobs");
+        }
+    }
+}

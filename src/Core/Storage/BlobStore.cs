@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace DistillService.Core.Storage;
+
+/// <summary>What a blob write produced, for the artifact index.</summary>
+public sealed record BlobInfo(string Key, long Bytes, string Sha256);
+
+/// <summary>
+/// Files under one root, addressed by relative keys the service builds itself
+/// (<c>jobs/{jobId}/…</c>). Writes go to a temporary name and are renamed into place, so a
+/// reader never sees a half-written file and a crashed writer leaves nothing that looks complete.
+/// </summary>
+public sealed partial class BlobStore
+{
+    public BlobStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public BlobInfo Write(string key, ReadOnlySpan<byte> data)
+    {
+        var path = ResolvePath(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                file.Write(data);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        return new BlobInfo(key, data.Length, Convert.ToHexStringLower(SHA256.HashData(data)));
+    }
+
+    public bool Exists(string key) => File.Exists(ResolvePath(key));
+
+    public byte[]? TryReadAllBytes(string key)
+    {
+        var path = ResolvePath(key);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public Stream OpenRead(string key) =>
+        new FileStream(ResolvePath(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+
+    /// <summary>The absolute path of a key; rejects anything that is not a plain relative key.</summary>
+    public string ResolvePath(string key)
+    {
+        if (!IsValidKey(key)) throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
+        var path = Path.GetFullPath(Path.Combine(Root, key));
+        if (!path.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"Blob key '{key}' leaves the blob root.", nameof(key));
+        return path;
+    }
+
+    public static bool IsValidKey(string key) =>
+        key.Length is > 0 and <= 512 && KeyPattern().IsMatch(key) && !key.Split('/').Any(s => s is "." or "..");
+
+    [GeneratedRegex(@"^[A-Za-z0-9_\-.]+(/[A-Za-z0-9_\-.]+)*$")]
+    private static partial Regex KeyPattern();
+}

@@ -1,0 +1,42 @@
+using DistillService.Core.Models;
+using DistillService.Core.Torch;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Training;
+
+/// <summary>Captures and restores everything a resumed run needs: weights, optimiser moments, torch RNG.</summary>
+public static class CheckpointState
+{
+    public static TrainingCheckpoint Capture(int epochsCompleted, nn.Module model, OptimizerHelper optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            optimizer.save_state_dict(writer);
+        }
+        return new TrainingCheckpoint(epochsCompleted, ModelIO.SaveState(model), stream.ToArray(), TorchSeeding.GetRngState());
+    }
+
+    /// <summary>Loads a checkpoint into a model and optimiser built exactly as in the run that saved it.</summary>
+    public static void Restore(TrainingCheckpoint checkpoint, nn.Module model, OptimizerHelper optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        try
+        {
+            ModelIO.LoadState(model, checkpoint.ModelState);
+            using var stream = new MemoryStream(checkpoint.OptimizerState, writable: false);
+            using var reader = new BinaryReader(stream);
+            optimizer.load_state_dict(reader);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A checkpoint from another architecture or a truncated blob: say so instead of a bare native error.
+            throw new InvalidDataException(
+                $"The checkpoint after epoch {checkpoint.EpochsCompleted} does not match this model or is damaged: {e.Message}", e);
+        }
+        if (checkpoint.TorchRngState.Length > 0) TorchSeeding.SetRngState(checkpoint.TorchRngState);
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace DistillService.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real API host (real SQLite or PostgreSQL, real Hangfire, real training) on a data root of
+/// its own. Settings are passed as host settings so Program sees them while it registers services.
+/// </summary>
+public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    private readonly TempDirectory _dataRoot = new();
+
+    public string DataRoot => _dataRoot.Path;
+
+    /// <summary>The embedded default: SQLite, Hangfire on SQLite, an in-process job server, tiny synthetic splits.</summary>
+    public static DistillApiFactory Embedded(IReadOnlyDictionary<string, string?>? extra = null) =>
+        new(Merge(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Sqlite",
+            ["Worker:InProcess"] = "true",
+        }, extra));
+
+    public static Dictionary<string, string?> Merge(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? extra)
+    {
+        var merged = new Dictionary<string, string?>(TestSettings.Common);
+        foreach (var (key, value) in settings) merged[key] = value;
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) merged[key] = value;
+        return merged;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Storage:DataRoot", DataRoot);
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _dataRoot.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+namespace DistillService.Api.Tests.Infrastructure;
+
+public static class TestSettings
+{
+    /// <summary>Small synthetic splits and fast queue polling, so a real job takes seconds.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Common = new Dictionary<string, string?>
+    {
+        ["Datasets:SyntheticTrainCount"] = "64",
+        ["Datasets:SyntheticValCount"] = "32",
+        ["Worker:QueuePollInterval"] = "00:00:00.200",
+        ["Worker:Queues"] = "gpu,cpu",
+        ["Torch:Threads"] = "2",
+    };
+
+    /// <summary>A teacher job that trains for real in a few seconds on 2 cores.</summary>
+    public static object TinyTeacherJob(int epochs = 2) => new
+    {
+        datasetId = "synthetic-shapes",
+        model = new { baseChannels = 4, depth = 2 },
+        training = new { epochs, batchSize = 16, learningRate = 0.01, imageSize = 32, seed = 7 },
+        device = "cpu",
+    };
+}
