@@ -58,7 +58,7 @@ RUN mkdir -p /data && chown "$APP_UID" /data
 # mmap/munmap and trims; avoids page-fault storms with large tensors being freed every batch.
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736 \
     Storage__DataRoot=/data \
-    ASPNETCORE_HTTP_PORTS=8080
+    Urls=http://+:8080
 
 COPY --from=build /app/api /app/api
 COPY --from=build /app/worker /app/worker

@@ -19,8 +19,8 @@ public sealed record SyntheticShapesOptions(
     public const int DefaultTestCount = 128;
 
     public const int DefaultImageSize = 64;
-    public const int DefaultMinShapes = 2;
-    public const int DefaultMaxShapes = 6;
+    public const int DefaultMinShapes = 3;
+    public const int DefaultMaxShapes = 7;
 
     public static IReadOnlyList<string> Splits { get; } = ["train", "val", "test"];
 

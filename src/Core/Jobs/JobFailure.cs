@@ -1,3 +1,5 @@
+using DistillService.Core.Training;
+
 namespace DistillService.Core.Jobs;
 
 /// <summary>Tells failures of the job itself (retrying cannot help) from failures around it (database, disk).</summary>
@@ -5,9 +7,10 @@ public static class JobFailure
 {
     public static bool IsPermanent(Exception e) => e switch
     {
+        TrainingDivergedException => true,
         ArgumentException or InvalidDataException or NotSupportedException => true,
-        InvalidOperationException { Message: var m } =>
-            m.Contains("NaN", StringComparison.Ordinal) || m.Contains("CUDA", StringComparison.OrdinalIgnoreCase),
+        // DeviceResolver: CUDA asked for where there is none.
+        InvalidOperationException { Message: var m } => m.Contains("CUDA", StringComparison.OrdinalIgnoreCase),
         _ => false,
     };
 }

@@ -26,6 +26,7 @@ public sealed class TeacherJob(
     DatasetCatalog datasets,
     ArtifactPublisher artifacts,
     IOptions<WorkerOptions> worker,
+    IOptions<TorchOptions> torchOptions,
     ILogger<TeacherJob> logger)
 {
     /// <summary>Retries after an infrastructure failure; failures of the job itself are not retried.</summary>
@@ -78,6 +79,8 @@ public sealed class TeacherJob(
 
     private TrainingOutcome Train(JobRecord job, CancellationToken cancellationToken)
     {
+        // OpenMP's thread count is per calling thread: set it on this worker thread, not only at start-up.
+        TorchSharp.torch.set_num_threads(torchOptions.Value.EffectiveThreads);
         var request = JsonSerializer.Deserialize<TeacherJobRequest>(job.SpecJson, JobJson.Options)!.Normalised();
         var training = request.Training!;
         var device = request.Device == "auto" ? worker.Value.Device : request.Device;

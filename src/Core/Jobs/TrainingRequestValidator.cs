@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
+using DistillService.Core.Torch;
 using DistillService.Core.Training;
 
 namespace DistillService.Core.Jobs;
 
 /// <summary>Checks the parts of a job request that every training job shares.</summary>
-public static partial class TrainingRequestValidator
+public static class TrainingRequestValidator
 {
     public const int MaxEpochs = 1000;
     public const int MaxBatchSize = 512;
@@ -17,7 +17,7 @@ public static partial class TrainingRequestValidator
 
     public static void ValidateDevice(string? device, ValidationErrors errors, string field = "device")
     {
-        if (device is null || !DevicePattern().IsMatch(device))
+        if (!DeviceResolver.IsValid(device))
             errors.Add(field, $"Unknown device '{device}'. Use auto, cpu, cuda or cuda:N.");
     }
 
@@ -67,7 +67,4 @@ public static partial class TrainingRequestValidator
                 $"{field}.scale", "scale must be [min, max] with 0.25 ≤ min ≤ max ≤ 4.");
         }
     }
-
-    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]{1,2})?)$")]
-    private static partial Regex DevicePattern();
 }

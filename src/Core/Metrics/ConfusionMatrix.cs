@@ -1,5 +1,7 @@
 using DistillService.Core.Data;
+using DistillService.Core.Torch;
 using DistillService.Core.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistillService.Core.Metrics;
@@ -39,12 +41,13 @@ public sealed class ConfusionMatrix
 
         var k = (long)NumClasses;
         long[] batch;
+        using var classCount = k.ToScalar(); // not an implicit temporary: see TorchScalars
         using (NewDisposeScope())
         using (no_grad())
         {
             var truth = targets.reshape(-1).to(int64);
             var predicted = predictions.reshape(-1).to(int64);
-            var valid = truth.ne(Labels.Ignore);
+            var valid = truth.ne(TorchScalars.Ignore);
             truth = truth.masked_select(valid);
             predicted = predicted.masked_select(valid);
             if (truth.numel() == 0) return;
@@ -53,7 +56,7 @@ public sealed class ConfusionMatrix
                 throw new ArgumentException($"Labels and predictions must be class ids in [0, {k}) or {Labels.Ignore} (ignore).");
             }
             // One pass over the pixels: each (truth, predicted) pair becomes one bin.
-            var bins = (truth * k + predicted).bincount(null, k * k).cpu();
+            var bins = truth.mul(classCount).add_(predicted, TorchScalars.One).bincount(null, k * k).cpu();
             batch = bins.data<long>().ToArray();
         }
         for (var i = 0; i < batch.Length; i++) counts[i] += batch[i];
@@ -68,6 +71,7 @@ public sealed class ConfusionMatrix
         {
             throw new ArgumentException($"{predictions.Length} predictions but {targets.Length} targets.");
         }
+        // Validate everything first so a bad pixel leaves the matrix untouched.
         for (var i = 0; i < targets.Length; i++)
         {
             if (targets[i] == Labels.Ignore) continue;
@@ -75,7 +79,10 @@ public sealed class ConfusionMatrix
             {
                 throw new ArgumentException($"Pixel {i}: truth {targets[i]} / prediction {predictions[i]} is not a class id in [0, {NumClasses}).");
             }
-            counts[targets[i] * NumClasses + predictions[i]]++;
+        }
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (targets[i] != Labels.Ignore) counts[targets[i] * NumClasses + predictions[i]]++;
         }
     }
 

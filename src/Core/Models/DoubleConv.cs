@@ -26,7 +26,7 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         // In-place ReLU is safe after BatchNorm (its backward does not need its output) and saves one activation copy.
-        var x = nn.functional.relu(bn1.forward(conv1.forward(input)), inplace: true);
-        return nn.functional.relu(bn2.forward(conv2.forward(x)), inplace: true);
+        var x = nn.functional.relu(BatchNormForward.Apply(bn1, conv1.forward(input), training), inplace: true);
+        return nn.functional.relu(BatchNormForward.Apply(bn2, conv2.forward(x), training), inplace: true);
     }
 }

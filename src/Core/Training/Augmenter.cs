@@ -1,4 +1,5 @@
 using DistillService.Core.Data;
+using DistillService.Core.Torch;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -97,9 +98,11 @@ public sealed class Augmenter
     {
         using var scope = NewDisposeScope();
         // Shift labels by one so that zero padding marks "outside" unambiguously.
-        var shifted = masks.unsqueeze(1).to(float32) + 1;
-        var sampled = Sample(shifted, grid, GridSampleMode.Nearest).squeeze(1).round().to(int64) - 1;
-        return sampled.masked_fill(sampled.lt(0), Labels.Ignore).MoveToOuterDisposeScope();
+        // Scalars come from TorchScalars: implicit temporaries are unsafe under concurrent GC.
+        var shifted = masks.unsqueeze(1).to(float32).add_(TorchScalars.One, TorchScalars.One);
+        var sampled = Sample(shifted, grid, GridSampleMode.Nearest).squeeze(1).round().to(int64)
+            .sub_(TorchScalars.One);
+        return sampled.masked_fill(sampled.lt(TorchScalars.Zero), TorchScalars.Ignore).MoveToOuterDisposeScope();
     }
 
     private static double Symmetric(Random random, double max) => (2 * random.NextDouble() - 1) * max;

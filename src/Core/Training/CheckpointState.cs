@@ -1,6 +1,5 @@
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DistillService.Core.Training;
@@ -8,19 +7,16 @@ namespace DistillService.Core.Training;
 /// <summary>Captures and restores everything a resumed run needs: weights, optimiser moments, torch RNG.</summary>
 public static class CheckpointState
 {
-    public static TrainingCheckpoint Capture(int epochsCompleted, nn.Module model, OptimizerHelper optimizer)
+    public static TrainingCheckpoint Capture(int epochsCompleted, nn.Module model, AdamOptimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            optimizer.save_state_dict(writer);
-        }
+        optimizer.SaveState(stream);
         return new TrainingCheckpoint(epochsCompleted, ModelIO.SaveState(model), stream.ToArray(), TorchSeeding.GetRngState());
     }
 
     /// <summary>Loads a checkpoint into a model and optimiser built exactly as in the run that saved it.</summary>
-    public static void Restore(TrainingCheckpoint checkpoint, nn.Module model, OptimizerHelper optimizer)
+    public static void Restore(TrainingCheckpoint checkpoint, nn.Module model, AdamOptimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -28,8 +24,7 @@ public static class CheckpointState
         {
             ModelIO.LoadState(model, checkpoint.ModelState);
             using var stream = new MemoryStream(checkpoint.OptimizerState, writable: false);
-            using var reader = new BinaryReader(stream);
-            optimizer.load_state_dict(reader);
+            optimizer.LoadState(stream);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

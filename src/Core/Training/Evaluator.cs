@@ -1,5 +1,6 @@
 using DistillService.Core.Data;
 using DistillService.Core.Metrics;
+using DistillService.Core.Torch;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -41,7 +42,7 @@ public static class Evaluator
                 var (images, masks) = SampleBatcher.ToTensors(samples, device);
                 var logits = model.forward(images);
                 lossSum += F.cross_entropy(logits, masks, ignore_index: Labels.Ignore, reduction: nn.Reduction.Sum).item<float>();
-                pixels += masks.ne(Labels.Ignore).sum().item<long>();
+                pixels += masks.ne(TorchScalars.Ignore).sum().item<long>();
                 matrix.Update(logits.argmax(1), masks);
             }
         }

@@ -3,7 +3,6 @@ using DistillService.Core.Data;
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -51,7 +50,7 @@ public sealed class TeacherTrainer
             new UNet(numClasses: Options.NumClasses, baseChannels: Options.Model.BaseChannels, depth: Options.Model.Depth));
         // Built on the CPU, moved before the optimiser sees the parameters.
         if (device.type != DeviceType.CPU) model.to(device);
-        using var optimizer = optim.Adam(model.parameters(), spec.LearningRate);
+        using var optimizer = new AdamOptimizer(model.parameters(), spec.LearningRate);
 
         var firstEpoch = 1;
         int? resumedFrom = null;
@@ -84,7 +83,7 @@ public sealed class TeacherTrainer
 
     private sealed record EpochContext(
         UNet Model,
-        OptimizerHelper Optimizer,
+        AdamOptimizer Optimizer,
         Augmenter? Augmenter,
         ISegmentationDataset Data,
         Device Device,
@@ -106,11 +105,7 @@ public sealed class TeacherTrainer
             context.CancellationToken.ThrowIfCancellationRequested();
             var samples = EpochPlan.Batch(context.Data, order, step, spec.BatchSize);
             var loss = TrainStep(context, samples, epoch, step);
-            if (!double.IsFinite(loss))
-            {
-                throw new InvalidOperationException(
-                    $"loss became {(double.IsNaN(loss) ? "NaN" : "infinite")} at epoch {epoch}, step {step + 1}");
-            }
+            if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch, step + 1, loss);
             lossSum += loss * samples.Length;
             seen += samples.Length;
             context.Callbacks.ReportProgress(new TrainingProgress(
@@ -125,13 +120,13 @@ public sealed class TeacherTrainer
         using var scope = NewDisposeScope();
         var (images, masks) = SampleBatcher.ToTensors(samples, context.Device);
         if (context.Augmenter is { } augmenter) (images, masks) = augmenter.Apply(images, masks, epoch, step);
-        context.Optimizer.zero_grad();
+        context.Optimizer.ZeroGrad();
         var loss = F.cross_entropy(context.Model.forward(images), masks, ignore_index: Labels.Ignore);
         var value = loss.item<float>();
         // A non-finite loss must not reach the weights; the caller turns it into an error.
         if (!float.IsFinite(value)) return value;
         loss.backward();
-        context.Optimizer.step();
+        context.Optimizer.Step();
         return value;
     }
 }

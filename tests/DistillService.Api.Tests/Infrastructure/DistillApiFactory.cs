@@ -7,19 +7,21 @@ namespace DistillService.Api.Tests.Infrastructure;
 /// The real API host (real SQLite or PostgreSQL, real Hangfire, real training) on a data root of
 /// its own. Settings are passed as host settings so Program sees them while it registers services.
 /// </summary>
-public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> settings, string? dataRoot = null)
+    : WebApplicationFactory<Program>
 {
-    private readonly TempDirectory _dataRoot = new();
+    // A given data root belongs to the caller (a restarted host reuses it); otherwise the factory owns one.
+    private readonly TempDirectory? _ownedDataRoot = dataRoot is null ? new TempDirectory() : null;
 
-    public string DataRoot => _dataRoot.Path;
+    public string DataRoot => dataRoot ?? _ownedDataRoot!.Path;
 
     /// <summary>The embedded default: SQLite, Hangfire on SQLite, an in-process job server, tiny synthetic splits.</summary>
-    public static DistillApiFactory Embedded(IReadOnlyDictionary<string, string?>? extra = null) =>
+    public static DistillApiFactory Embedded(IReadOnlyDictionary<string, string?>? extra = null, string? dataRoot = null) =>
         new(Merge(new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "Sqlite",
             ["Worker:InProcess"] = "true",
-        }, extra));
+        }, extra), dataRoot);
 
     public static Dictionary<string, string?> Merge(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? extra)
     {
@@ -38,6 +40,6 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) _dataRoot.Dispose();
+        if (disposing) _ownedDataRoot?.Dispose();
     }
 }

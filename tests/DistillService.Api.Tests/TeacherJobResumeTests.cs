@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DistillService.Api.Tests.Infrastructure;
+
+namespace DistillService.Api.Tests;
+
+public sealed class TeacherJobResumeTests
+{
+    private static readonly Dictionary<string, string?> LongerEpochs = new()
+    {
+        // Epochs of a second or two, so the host can be stopped in the middle of the run.
+        ["Datasets:SyntheticTrainCount"] = "256",
+    };
+
+    [Fact]
+    public async Task JobInterruptedByAShutdownResumesFromItsLastCheckpointAfterRestart()
+    {
+        using var dataRoot = new TempDirectory();
+        const int epochs = 5;
+        string location;
+        using (var first = DistillApiFactory.Embedded(LongerEpochs, dataRoot.Path))
+        {
+            var client = first.CreateClient();
+            var submit = await client.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs));
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+            location = submit.Headers.Location!.ToString();
+
+            // Epoch 2 running means epoch 1's checkpoint is stored.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            JsonElement job;
+            do
+            {
+                await Task.Delay(100);
+                job = await client.GetFromJsonAsync<JsonElement>(location);
+                Assert.True(DateTime.UtcNow < deadline, $"job never reached epoch 2: {job}");
+            } while (job.GetProperty("progress").GetProperty("epoch").GetInt32() < 2);
+            Assert.Equal("running", job.GetProperty("status").GetString());
+        } // the host stops: Hangfire cancels the job, which goes back to the queue
+
+        using var second = DistillApiFactory.Embedded(LongerEpochs, dataRoot.Path);
+        var restarted = second.CreateClient();
+        var interrupted = await restarted.GetFromJsonAsync<JsonElement>(location);
+        Assert.Contains(interrupted.GetProperty("status").GetString(), new[] { "queued", "running" });
+
+        var finished = await JobPolling.WaitForFinalStatusAsync(restarted, location, TimeSpan.FromMinutes(3));
+
+        Assert.Equal("succeeded", finished.GetProperty("status").GetString());
+        Assert.Equal(2, finished.GetProperty("attempts").GetInt32());
+        var resumedFrom = finished.GetProperty("resumedFromEpoch").GetInt32();
+        Assert.InRange(resumedFrom, 1, epochs - 1);
+        var metrics = await restarted.GetFromJsonAsync<JsonElement[]>($"{location}/metrics");
+        // Exactly one row per epoch and split, whether the epoch ran before or after the restart.
+        Assert.Equal(
+            Enumerable.Range(1, epochs).SelectMany(e => new[] { (e, "train"), (e, "val") }).Order(),
+            metrics!.Select(m => (m.GetProperty("epoch").GetInt32(), m.GetProperty("split").GetString()!)).Order());
+    }
+}
