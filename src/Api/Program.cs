@@ -14,6 +14,7 @@ var app = builder.Build();
 app.UseApi();
 
 app.MapJobsApi();
+app.MapPipelinesApi();
 app.MapDatasetsApi();
 app.MapHealthChecks("/health");
 

@@ -74,9 +74,16 @@ public static class DistillCoreExtensions
         services.AddSingleton(new BlobStore(Path.Combine(dataRoot, "blobs")));
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<JobLifecycle>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobScheduler>();
         services.AddSingleton<ArtifactPublisher>();
+        services.AddSingleton<StudentArtifacts>();
+        services.AddSingleton<TrainedModels>();
         services.AddSingleton<JobSubmitter>();
         services.AddTransient<TeacherJob>();
+        services.AddTransient<CacheJob>();
+        services.AddTransient<DistillJob>();
+        services.AddTransient<ReportJob>();
         // Registered first so the schema exists before the job server or the API start.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
         return builder;

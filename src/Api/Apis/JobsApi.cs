@@ -1,5 +1,4 @@
 using DistillService.Api.Contracts;
-using DistillService.Core.Data;
 using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
@@ -24,6 +23,21 @@ public static class JobsApi
                 + "evaluates on the validation split after every epoch, checkpoints every epoch and stores the final weights "
                 + "as the artifact `weights.bin`. Every field has a default; the example finishes in about a minute on 2 CPU cores. "
                 + "Returns 202 with the job and its URL in `Location`; poll it until `status` is `succeeded`.");
+        api.MapPost("/cache", SubmitCache)
+            .WithName("SubmitCacheJob")
+            .WithSummary("Cache a trained teacher's soft outputs")
+            .WithDescription("Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
+                + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
+                + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact, "
+                + "argmax agreement, bytes per image, ratio to dense fp32) in `result`. If the teacher job is still running, "
+                + "the cache job waits for it.");
+        api.MapPost("/distill", SubmitDistill)
+            .WithName("SubmitDistillJob")
+            .WithSummary("Distil a student")
+            .WithDescription("Trains a narrow U-Net with α·CE + β·T²·KL(teacher ‖ student) averaged over labelled pixels. "
+                + "Offline mode reads the teacher from `cacheJobId`, applying each augmentation to the cached soft map exactly "
+                + "as to the image; online mode runs the teacher (`teacherJobId`) on every batch. β = 0 trains a baseline "
+                + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors`, `model-card.json`.");
         api.MapGet("/", ListJobs)
             .WithName("ListJobs")
             .WithSummary("List jobs, newest first")
@@ -55,12 +69,25 @@ public static class JobsApi
     }
 
     public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitTeacher(
-        TeacherJobRequest request, JobSubmitter submitter, DatasetCatalog datasets)
+        TeacherJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitTeacher(request));
+
+    public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitCache(
+        CacheJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitCache(request));
+
+    public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitDistill(
+        DistillJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitDistill(request));
+
+    private static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> Accept(Func<JobRecord> submit)
     {
-        var errors = TeacherJobRequestValidator.Validate(request, datasets);
-        if (!errors.IsEmpty) return TypedResults.ValidationProblem(errors.ToDictionary());
-        var job = submitter.SubmitTeacher(request);
-        return TypedResults.AcceptedAtRoute(job.ToResponse(), "GetJob", new { id = job.Id });
+        try
+        {
+            var job = submit();
+            return TypedResults.AcceptedAtRoute(job.ToResponse(), "GetJob", new { id = job.Id });
+        }
+        catch (SubmissionException invalid)
+        {
+            return TypedResults.ValidationProblem(invalid.Errors.ToDictionary());
+        }
     }
 
     public static async Task<Results<Ok<List<JobResponse>>, ValidationProblem>> ListJobs(

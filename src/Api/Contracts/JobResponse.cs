@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DistillService.Core.Persistence;
 
 namespace DistillService.Api.Contracts;
@@ -17,6 +18,10 @@ public sealed record JobResponse(
     string? Error,
     int Attempts,
     int? ResumedFromEpoch,
+    Guid? UpstreamJobId,
+    Guid? PipelineId,
+    string? PipelineRole,
+    JsonElement? Result,
     DateTime CreatedAt,
     DateTime? StartedAt,
     DateTime? FinishedAt);
@@ -29,7 +34,8 @@ public static class JobMapping
             job.ImagesPerSecond is { } ips ? Math.Round(ips, 2) : null,
             job.EtaSeconds is { } eta ? Math.Round(eta, 1) : null,
             job.Loss),
-        job.Error, job.Attempts, job.ResumedFromEpoch,
+        job.Error, job.Attempts, job.ResumedFromEpoch, job.UpstreamJobId, job.PipelineId, job.PipelineRole,
+        job.ResultJson is null ? null : JsonDocument.Parse(job.ResultJson).RootElement.Clone(),
         Utc(job.CreatedAt), job.StartedAt is { } s ? Utc(s) : null, job.FinishedAt is { } f ? Utc(f) : null);
 
     // SQLite returns unspecified kinds; the API always speaks UTC.

@@ -12,6 +12,7 @@ internal sealed class ExampleBodiesTransformer : IOpenApiOperationTransformer
     private static readonly Dictionary<string, object> Examples = new()
     {
         ["SubmitTeacherJob"] = ExampleRequests.Teacher,
+        ["SubmitPipeline"] = ExampleRequests.Pipeline,
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)

@@ -8,4 +8,7 @@ public static class ExampleRequests
 {
     public static readonly TeacherJobRequest Teacher = new(
         DatasetId: "synthetic-shapes", Model: TeacherExample.Model, Training: TeacherExample.Training, Device: "auto");
+
+    /// <summary>The pipeline defaults spelled out, so users see every knob.</summary>
+    public static readonly PipelineRequest Pipeline = PipelinePlan.Create(new PipelineRequest()).Request;
 }

@@ -15,16 +15,43 @@ public sealed class DatasetCatalog(IOptions<DatasetOptions> options)
 
     public bool Exists(string datasetId) => datasetId == SyntheticShapesId;
 
-    public (ISegmentationDataset Train, ISegmentationDataset Val) Open(string datasetId, int imageSize)
+    public int NumClasses(string datasetId) => datasetId == SyntheticShapesId
+        ? SyntheticShapesDataset.ClassList.Count
+        : throw new ArgumentException($"Unknown dataset '{datasetId}'.");
+
+    public IReadOnlyList<SegmentationClass> Classes(string datasetId) => datasetId == SyntheticShapesId
+        ? SyntheticShapesDataset.ClassList
+        : throw new ArgumentException($"Unknown dataset '{datasetId}'.");
+
+    public static readonly IReadOnlyList<string> TrainingSplits = ["train", "val"];
+
+    public (ISegmentationDataset Train, ISegmentationDataset Val) Open(string datasetId, int imageSize) =>
+        (OpenSplit(datasetId, "train", imageSize), OpenSplit(datasetId, "val", imageSize));
+
+    public ISegmentationDataset OpenSplit(string datasetId, string split, int imageSize)
     {
         if (datasetId != SyntheticShapesId) throw new ArgumentException($"Unknown dataset '{datasetId}'.");
-        var sizes = options.Value;
-        return (
-            new SyntheticShapesDataset(new SyntheticShapesOptions(
-                SyntheticShapesSeed, "train", imageSize, imageSize, sizes.SyntheticTrainCount)),
-            new SyntheticShapesDataset(new SyntheticShapesOptions(
-                SyntheticShapesSeed, "val", imageSize, imageSize, sizes.SyntheticValCount)));
+        return new SyntheticShapesDataset(new SyntheticShapesOptions(
+            SyntheticShapesSeed, split, imageSize, imageSize, SplitCount(split)));
     }
+
+    /// <summary>
+    /// Identifies the exact images a split list holds at a size, so a cache made from other data is
+    /// recognised instead of silently mis-teaching a student.
+    /// </summary>
+    public string Fingerprint(string datasetId, int imageSize)
+    {
+        if (datasetId != SyntheticShapesId) throw new ArgumentException($"Unknown dataset '{datasetId}'.");
+        var text = $"{datasetId}|seed={SyntheticShapesSeed}|size={imageSize}|train={SplitCount("train")}|val={SplitCount("val")}";
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+
+    private int SplitCount(string split) => split switch
+    {
+        "train" => options.Value.SyntheticTrainCount,
+        "val" => options.Value.SyntheticValCount,
+        _ => throw new ArgumentException($"Unknown split '{split}'. Use train or val."),
+    };
 
     public IReadOnlyList<DatasetRecord> BuiltIn() =>
     [

@@ -7,7 +7,7 @@ public static class JobFailure
 {
     public static bool IsPermanent(Exception e) => e switch
     {
-        TrainingDivergedException => true,
+        TrainingDivergedException or UpstreamFailedException => true,
         ArgumentException or InvalidDataException or NotSupportedException => true,
         // DeviceResolver: CUDA asked for where there is none.
         InvalidOperationException { Message: var m } => m.Contains("CUDA", StringComparison.OrdinalIgnoreCase),

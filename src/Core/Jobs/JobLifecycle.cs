@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DistillService.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,9 +21,10 @@ public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
         return job;
     }
 
-    public void Succeed(Guid jobId, int? resumedFromEpoch) => Update(jobId, job =>
+    public void Succeed(Guid jobId, int? resumedFromEpoch, object? result = null) => Update(jobId, job =>
     {
         job.Status = JobStatuses.Succeeded;
+        job.ResultJson = result is null ? job.ResultJson : JsonSerializer.Serialize(result, JobJson.Options);
         job.ProgressPercent = 100;
         job.EtaSeconds = 0;
         job.ResumedFromEpoch = resumedFromEpoch ?? job.ResumedFromEpoch;
@@ -34,6 +36,37 @@ public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
         job.Status = JobStatuses.Failed;
         job.Error = Truncate(error);
         job.FinishedAt = DateTime.UtcNow;
+    });
+
+    /// <summary>Why the job's input is not there: its upstream job failed, was cancelled, or is gone. Null when it succeeded.</summary>
+    public string? UpstreamFailure(JobRecord job)
+    {
+        if (job.UpstreamJobId is not { } upstreamId) return null;
+        using var db = dbFactory.CreateDbContext();
+        var upstream = db.Jobs.Find(upstreamId);
+        return upstream switch
+        {
+            null => $"Upstream job {upstreamId} does not exist.",
+            { Status: JobStatuses.Failed } => $"Upstream {upstream.Kind} job {upstreamId} failed: {upstream.Error}",
+            { Status: JobStatuses.Cancelled } => $"Upstream {upstream.Kind} job {upstreamId} was cancelled.",
+            _ => null,
+        };
+    }
+
+    /// <summary>The upstream job that has yet to finish, if any: the job must wait for it.</summary>
+    public JobRecord? PendingUpstream(Guid jobId)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId);
+        if (job?.UpstreamJobId is not { } upstreamId) return null;
+        var upstream = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == upstreamId);
+        return upstream is not null && !JobStatuses.IsFinal(upstream.Status) ? upstream : null;
+    }
+
+    public void SetHangfireJob(Guid jobId, string hangfireJobId, string note) => Update(jobId, job =>
+    {
+        job.HangfireJobId = hangfireJobId;
+        job.Error = note;
     });
 
     /// <summary>Back to the queue: the job will run again (a retry or a worker restart) and resume.</summary>

@@ -72,14 +72,16 @@ public sealed class JobTrainingCallbacks(
     public void EpochCompleted(EpochResult result)
     {
         using var db = dbFactory.CreateDbContext();
-        Upsert(db, result.Epoch, "train", result.TrainLoss, null);
+        var train = Upsert(db, result.Epoch, "train", result.TrainLoss, null);
+        train.CeLoss = result.TrainCeLoss;
+        train.KdLoss = result.TrainKdLoss;
         Upsert(db, result.Epoch, "val", result.Validation.Loss, result.Validation);
         db.SaveChanges();
         logger.LogInformation("Job {JobId} epoch {Epoch}: train loss {TrainLoss:F4}, val mIoU {MeanIoU:F4}",
             jobId, result.Epoch, result.TrainLoss, result.Validation.MeanIoU);
     }
 
-    private void Upsert(DistillDbContext db, int epoch, string split, double loss, EvaluationResult? evaluation)
+    private EpochMetricRecord Upsert(DistillDbContext db, int epoch, string split, double loss, EvaluationResult? evaluation)
     {
         var row = db.EpochMetrics.Find(jobId, epoch, split);
         if (row is null)
@@ -91,5 +93,6 @@ public sealed class JobTrainingCallbacks(
         row.MeanIoU = evaluation?.MeanIoU;
         row.PixelAccuracy = evaluation?.PixelAccuracy;
         row.PerClassIoUJson = evaluation is null ? null : JsonSerializer.Serialize(evaluation.PerClassIoU);
+        return row;
     }
 }

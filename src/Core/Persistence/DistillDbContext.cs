@@ -12,6 +12,7 @@ public abstract class DistillDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<EpochMetricRecord> EpochMetrics => Set<EpochMetricRecord>();
     public DbSet<ArtifactRecord> Artifacts => Set<ArtifactRecord>();
     public DbSet<DatasetRecord> Datasets => Set<DatasetRecord>();
+    public DbSet<PipelineRecord> Pipelines => Set<PipelineRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DistillDbContext).Assembly);

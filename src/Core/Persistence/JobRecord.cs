@@ -5,6 +5,18 @@ public static class JobKinds
     public const string Teacher = "teacher";
     public const string Cache = "cache";
     public const string Distill = "distill";
+    /// <summary>The last step of a pipeline: compares teacher, student and baseline.</summary>
+    public const string Report = "report";
+}
+
+/// <summary>What a job is for inside a pipeline.</summary>
+public static class PipelineRoles
+{
+    public const string Teacher = "teacher";
+    public const string Cache = "cache";
+    public const string Student = "student";
+    public const string Baseline = "baseline";
+    public const string Report = "report";
 }
 
 public static class JobStatuses
@@ -30,6 +42,14 @@ public sealed class JobRecord
     public required string Device { get; set; }
     public required string Queue { get; set; }
     public string? HangfireJobId { get; set; }
+
+    /// <summary>The job whose output this one consumes (a cache's teacher, a student's cache or teacher).</summary>
+    public Guid? UpstreamJobId { get; set; }
+    public Guid? PipelineId { get; set; }
+    public string? PipelineRole { get; set; }
+
+    /// <summary>Kind-specific outcome in JSON (parameter count, cache fidelity, …), set when the job succeeds.</summary>
+    public string? ResultJson { get; set; }
 
     public double ProgressPercent { get; set; }
     public int Epoch { get; set; }

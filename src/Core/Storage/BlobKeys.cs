@@ -5,4 +5,5 @@ public static class BlobKeys
 {
     public static string Checkpoint(Guid jobId) => $"jobs/{jobId:N}/checkpoint.bin";
     public static string Artifact(Guid jobId, string name) => $"jobs/{jobId:N}/artifacts/{name}";
+    public static string Cache(Guid cacheJobId) => $"caches/{cacheJobId:N}";
 }

@@ -15,6 +15,23 @@ public static class CheckpointState
         return new TrainingCheckpoint(epochsCompleted, ModelIO.SaveState(model), stream.ToArray(), TorchSeeding.GetRngState());
     }
 
+    /// <summary>
+    /// Restores the job's last checkpoint, if it has one, into a freshly built model and optimiser.
+    /// Returns the epochs that checkpoint completed, or null for a fresh run.
+    /// </summary>
+    public static int? Resume(ITrainingCallbacks callbacks, int epochs, nn.Module model, AdamOptimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(callbacks);
+        if (callbacks.LoadCheckpoint() is not { } checkpoint) return null;
+        if (checkpoint.EpochsCompleted < 0 || checkpoint.EpochsCompleted > epochs)
+        {
+            throw new InvalidDataException(
+                $"The checkpoint says {checkpoint.EpochsCompleted} epochs are done, but the run has {epochs}.");
+        }
+        Restore(checkpoint, model, optimizer);
+        return checkpoint.EpochsCompleted;
+    }
+
     /// <summary>Loads a checkpoint into a model and optimiser built exactly as in the run that saved it.</summary>
     public static void Restore(TrainingCheckpoint checkpoint, nn.Module model, AdamOptimizer optimizer)
     {

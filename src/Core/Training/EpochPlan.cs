@@ -21,13 +21,14 @@ public static class EpochPlan
         return order;
     }
 
-    /// <summary>The samples of one step (0-based); the last step of an epoch may be short.</summary>
-    public static SegmentationSample[] Batch(ISegmentationDataset dataset, int[] order, int step, int batchSize)
+    /// <summary>The dataset indices of one step (0-based); the last step of an epoch may be short.</summary>
+    public static int[] BatchIndices(int[] order, int step, int batchSize)
     {
         var start = step * batchSize;
-        var size = Math.Min(batchSize, order.Length - start);
-        var samples = new SegmentationSample[size];
-        for (var i = 0; i < size; i++) samples[i] = dataset.Get(order[start + i]);
-        return samples;
+        return order[start..Math.Min(start + batchSize, order.Length)];
     }
+
+    /// <summary>The samples of one step (0-based); the last step of an epoch may be short.</summary>
+    public static SegmentationSample[] Batch(ISegmentationDataset dataset, int[] order, int step, int batchSize) =>
+        Array.ConvertAll(BatchIndices(order, step, batchSize), dataset.Get);
 }

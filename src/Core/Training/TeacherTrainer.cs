@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DistillService.Core.Data;
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
@@ -22,11 +21,7 @@ public sealed class TeacherTrainer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Model);
-        ArgumentNullException.ThrowIfNull(options.Training);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Training.Epochs, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Training.BatchSize, 1);
-        if (!(options.Training.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(options), "LearningRate must be positive.");
-        if (!DeviceResolver.IsValid(options.Device)) throw new ArgumentException($"Unknown device '{options.Device}'.", nameof(options));
+        TrainingGuards.Validate(options.Training, options.Device);
         Options = options;
     }
 
@@ -51,29 +46,18 @@ public sealed class TeacherTrainer
         // Built on the CPU, moved before the optimiser sees the parameters.
         if (device.type != DeviceType.CPU) model.to(device);
         using var optimizer = new AdamOptimizer(model.parameters(), spec.LearningRate);
-
-        var firstEpoch = 1;
-        int? resumedFrom = null;
-        if (callbacks.LoadCheckpoint() is { } checkpoint)
-        {
-            if (checkpoint.EpochsCompleted < 0 || checkpoint.EpochsCompleted > spec.Epochs)
-            {
-                throw new InvalidDataException(
-                    $"The checkpoint says {checkpoint.EpochsCompleted} epochs are done, but the run has {spec.Epochs}.");
-            }
-            CheckpointState.Restore(checkpoint, model, optimizer);
-            resumedFrom = checkpoint.EpochsCompleted;
-            firstEpoch = checkpoint.EpochsCompleted + 1;
-        }
+        var resumedFrom = CheckpointState.Resume(callbacks, spec.Epochs, model, optimizer);
 
         var augmenter = spec.Augmentation is { } augmentation ? new Augmenter(augmentation, spec.Seed) : null;
-        var context = new EpochContext(model, optimizer, augmenter, train, device, callbacks, cancellationToken);
         EvaluationResult? validation = null;
-        for (var epoch = firstEpoch; epoch <= spec.Epochs; epoch++)
+        for (var epoch = (resumedFrom ?? 0) + 1; epoch <= spec.Epochs; epoch++)
         {
-            var trainLoss = RunEpoch(context, epoch);
+            model.train();
+            var currentEpoch = epoch;
+            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
+                (_, samples, step) => new StepLosses(TrainStep(model, optimizer, augmenter, device, samples, currentEpoch, step)));
             validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
-            callbacks.EpochCompleted(new EpochResult(epoch, trainLoss, validation));
+            callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation));
             callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, optimizer));
         }
         // A run resumed after its last epoch has nothing left to train but still reports its score.
@@ -81,52 +65,20 @@ public sealed class TeacherTrainer
         return new TrainingOutcome(ModelIO.SaveState(model), validation, model.ParameterCount, resumedFrom);
     }
 
-    private sealed record EpochContext(
-        UNet Model,
-        AdamOptimizer Optimizer,
-        Augmenter? Augmenter,
-        ISegmentationDataset Data,
-        Device Device,
-        ITrainingCallbacks Callbacks,
-        CancellationToken CancellationToken);
-
-    /// <summary>One pass over the training set; returns the sample-weighted mean loss.</summary>
-    private double RunEpoch(EpochContext context, int epoch)
-    {
-        var spec = Options.Training;
-        var order = EpochPlan.Order(context.Data.Count, spec.Seed, epoch);
-        var steps = EpochPlan.StepsPerEpoch(order.Length, spec.BatchSize);
-        var clock = Stopwatch.StartNew();
-        double lossSum = 0;
-        var seen = 0;
-        context.Model.train();
-        for (var step = 0; step < steps; step++)
-        {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            var samples = EpochPlan.Batch(context.Data, order, step, spec.BatchSize);
-            var loss = TrainStep(context, samples, epoch, step);
-            if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch, step + 1, loss);
-            lossSum += loss * samples.Length;
-            seen += samples.Length;
-            context.Callbacks.ReportProgress(new TrainingProgress(
-                epoch, spec.Epochs, step + 1, steps, seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), lossSum / seen));
-        }
-        return lossSum / seen;
-    }
-
     /// <summary>Forward, loss, backward and update in one dispose scope; returns the batch loss.</summary>
-    private static double TrainStep(EpochContext context, SegmentationSample[] samples, int epoch, int step)
+    private static double TrainStep(
+        UNet model, AdamOptimizer optimizer, Augmenter? augmenter, Device device, SegmentationSample[] samples, int epoch, int step)
     {
         using var scope = NewDisposeScope();
-        var (images, masks) = SampleBatcher.ToTensors(samples, context.Device);
-        if (context.Augmenter is { } augmenter) (images, masks) = augmenter.Apply(images, masks, epoch, step);
-        context.Optimizer.ZeroGrad();
-        var loss = F.cross_entropy(context.Model.forward(images), masks, ignore_index: Labels.Ignore);
+        var (images, masks) = SampleBatcher.ToTensors(samples, device);
+        if (augmenter is not null) (images, masks) = augmenter.Apply(images, masks, epoch, step);
+        optimizer.ZeroGrad();
+        var loss = F.cross_entropy(model.forward(images), masks, ignore_index: Labels.Ignore);
         var value = loss.item<float>();
         // A non-finite loss must not reach the weights; the caller turns it into an error.
         if (!float.IsFinite(value)) return value;
         loss.backward();
-        context.Optimizer.Step();
+        optimizer.Step();
         return value;
     }
 }

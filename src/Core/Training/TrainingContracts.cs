@@ -25,8 +25,12 @@ public sealed record TrainingProgress(
 /// <summary>Validation metrics from a confusion matrix. Per-class IoU is null for classes absent from both prediction and truth.</summary>
 public sealed record EvaluationResult(double Loss, double MeanIoU, double PixelAccuracy, double?[] PerClassIoU);
 
-/// <summary>One finished epoch (1-based).</summary>
-public sealed record EpochResult(int Epoch, double TrainLoss, EvaluationResult Validation);
+/// <summary>
+/// One finished epoch (1-based). Distillation also reports the mean CE and KD terms of its
+/// training loss (<see cref="TrainLoss"/> is then α·CE + β·T²·KD).
+/// </summary>
+public sealed record EpochResult(
+    int Epoch, double TrainLoss, EvaluationResult Validation, double? TrainCeLoss = null, double? TrainKdLoss = null);
 
 /// <summary>
 /// Everything needed to continue a training run exactly where it stopped: model and optimiser

@@ -17,6 +17,8 @@ internal sealed class JobRecordConfiguration : IEntityTypeConfiguration<JobRecor
         builder.Property(j => j.HangfireJobId).HasMaxLength(64);
         builder.Property(j => j.Error).HasMaxLength(4000);
         builder.HasIndex(j => j.CreatedAt);
+        builder.Property(j => j.PipelineRole).HasMaxLength(16);
         builder.HasIndex(j => j.Status);
+        builder.HasIndex(j => j.PipelineId);
     }
 }

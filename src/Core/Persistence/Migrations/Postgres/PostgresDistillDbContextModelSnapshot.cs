@@ -109,8 +109,14 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<double?>("CeLoss")
+                        .HasColumnType("double precision");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("KdLoss")
+                        .HasColumnType("double precision");
 
                     b.Property<double>("Loss")
                         .HasColumnType("double precision");
@@ -182,6 +188,13 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                     b.Property<double?>("Loss")
                         .HasColumnType("double precision");
 
+                    b.Property<Guid?>("PipelineId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("PipelineRole")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<double>("ProgressPercent")
                         .HasColumnType("double precision");
 
@@ -189,6 +202,9 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("text");
 
                     b.Property<int?>("ResumedFromEpoch")
                         .HasColumnType("integer");
@@ -211,13 +227,53 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                     b.Property<int>("Steps")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("UpstreamJobId")
+                        .HasColumnType("uuid");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("PipelineId");
+
                     b.HasIndex("Status");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("DistillService.Core.Persistence.PipelineRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DatasetId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ReportJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("pipelines", (string)null);
                 });
 
             modelBuilder.Entity("DistillService.Core.Persistence.ArtifactRecord", b =>

@@ -104,8 +104,14 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("CeLoss")
+                        .HasColumnType("REAL");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<double?>("KdLoss")
+                        .HasColumnType("REAL");
 
                     b.Property<double>("Loss")
                         .HasColumnType("REAL");
@@ -177,12 +183,22 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                     b.Property<double?>("Loss")
                         .HasColumnType("REAL");
 
+                    b.Property<Guid?>("PipelineId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PipelineRole")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<double>("ProgressPercent")
                         .HasColumnType("REAL");
 
                     b.Property<string>("Queue")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResultJson")
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("ResumedFromEpoch")
@@ -206,13 +222,53 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                     b.Property<int>("Steps")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("UpstreamJobId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("PipelineId");
+
                     b.HasIndex("Status");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("DistillService.Core.Persistence.PipelineRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DatasetId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("pipelines", (string)null);
                 });
 
             modelBuilder.Entity("DistillService.Core.Persistence.ArtifactRecord", b =>

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using DistillService.Api.Contracts;
+using DistillService.Core.Jobs;
+using DistillService.Core.Persistence;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace DistillService.Api.Apis;
+
+public static class PipelinesApi
+{
+    public static RouteGroupBuilder MapPipelinesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/pipelines").WithTags("Pipelines");
+        api.MapPost("/", SubmitPipeline)
+            .WithName("SubmitPipeline")
+            .WithSummary("Teacher → cache → student (→ baseline) → report, in one request")
+            .WithDescription("Creates the jobs and chains them with Hangfire continuations; if one fails, the jobs after it "
+                + "fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "
+                + "schedule is trained without distillation (α=1, β=0). Every field has a default; poll `GET /api/pipelines/{id}` "
+                + "until `status` is `succeeded` and read `report`.");
+        api.MapGet("/{id:guid}", GetPipeline)
+            .WithName("GetPipeline")
+            .WithSummary("A pipeline's jobs, status and report")
+            .WithDescription("The report compares teacher, distilled student and baseline on the validation split: mIoU, pixel "
+                + "accuracy, per-class IoU, parameters, weights size, median batch-1 inference latency on the same device, and the "
+                + "share of the baseline→teacher mIoU gap the student closed.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    public static Results<AcceptedAtRoute<PipelineResponse>, ValidationProblem> SubmitPipeline(
+        PipelineRequest request, JobSubmitter submitter)
+    {
+        try
+        {
+            var (pipeline, jobs) = submitter.SubmitPipeline(request);
+            return TypedResults.AcceptedAtRoute(pipeline.ToResponse(jobs), "GetPipeline", new { id = pipeline.Id });
+        }
+        catch (SubmissionException invalid)
+        {
+            return TypedResults.ValidationProblem(invalid.Errors.ToDictionary());
+        }
+    }
+
+    public static async Task<Results<Ok<PipelineResponse>, ProblemHttpResult>> GetPipeline(
+        Guid id, DistillDbContext db, CancellationToken cancellationToken)
+    {
+        var pipeline = await db.Pipelines.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (pipeline is null)
+            return TypedResults.Problem(title: "Pipeline not found", detail: $"There is no pipeline with id {id}.",
+                statusCode: StatusCodes.Status404NotFound);
+        var jobs = await db.Jobs.AsNoTracking().Where(j => j.PipelineId == id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(pipeline.ToResponse(jobs));
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Caching;
+
+/// <summary>
+/// The on-disk layout of a teacher-output cache (format version 1).
+/// </summary>
+/// <remarks>
+/// A cache is a folder with <c>manifest.json</c> and shard files <c>{split}-{n:D5}.bin</c>. Each image is one
+/// entry, a contiguous byte range of a shard: first the top-k probabilities as float16 or float32
+/// little-endian, laid out [k, h, w] (plane j holds every pixel's j-th largest probability), then the matching
+/// class indices as uint8 in the same [k, h, w] layout. h and w are the stored (1/scale) sides. Entries of a
+/// split are written in index order; a shard holds one split and at most <see cref="MaxShardBytes"/> unless a
+/// single entry is larger. The manifest lists each entry's shard, offset, length and SHA-256.
+/// </remarks>
+public static partial class CacheFormat
+{
+    public const int Version = 1;
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>Shards stay below this (64 MiB) so that no file is unwieldy to copy or re-verify.</summary>
+    public const long MaxShardBytes = 64L << 20;
+
+    /// <summary>Class indices are stored as uint8.</summary>
+    public const int MaxClasses = 255;
+
+    public static bool IsValidPrecision(string? precision) => precision is CachePrecisions.Fp16 or CachePrecisions.Fp32;
+
+    public static int ProbabilityBytes(string precision) => precision switch
+    {
+        CachePrecisions.Fp16 => 2,
+        CachePrecisions.Fp32 => 4,
+        _ => throw new ArgumentException($"Unknown cache precision '{precision}'; use fp16 or fp32.", nameof(precision)),
+    };
+
+    public static ScalarType ProbabilityType(string precision) =>
+        ProbabilityBytes(precision) == 2 ? ScalarType.Float16 : ScalarType.Float32;
+
+    /// <summary>A side at 1/scale resolution, rounded up so every full-resolution pixel falls in a stored one.</summary>
+    public static int StoredSide(int side, int scale) => (side + scale - 1) / scale;
+
+    /// <summary>Bytes of the probability planes of one entry.</summary>
+    public static long ProbabilityLength(int topK, int storedHeight, int storedWidth, string precision) =>
+        (long)topK * storedHeight * storedWidth * ProbabilityBytes(precision);
+
+    /// <summary>Bytes of the index planes of one entry.</summary>
+    public static long IndexLength(int topK, int storedHeight, int storedWidth) => (long)topK * storedHeight * storedWidth;
+
+    public static long EntryLength(int topK, int storedHeight, int storedWidth, string precision) =>
+        ProbabilityLength(topK, storedHeight, storedWidth, precision) + IndexLength(topK, storedHeight, storedWidth);
+
+    public static string ShardName(string split, int shard) => $"{split}-{shard:D5}.bin";
+
+    /// <summary>Split names become part of file names, so they are restricted to a safe alphabet.</summary>
+    public static bool IsValidSplitName(string? split) => split is { Length: > 0 and <= 64 } && SplitPattern().IsMatch(split);
+
+    /// <summary>Shard names from a manifest must be plain file names inside the cache folder.</summary>
+    public static bool IsValidShardName(string? shard) => shard is { Length: > 0 and <= 100 } && ShardPattern().IsMatch(shard);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex SplitPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]+-[0-9]{5,}\.bin$")]
+    private static partial Regex ShardPattern();
+}

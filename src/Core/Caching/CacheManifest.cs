@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace DistillService.Core.Caching;
+
+/// <summary>
+/// Describes a finished teacher-output cache (<c>manifest.json</c>, camelCase JSON). Height and Width are the
+/// images' full resolution; StoredHeight and StoredWidth the 1/Scale resolution the entries hold.
+/// </summary>
+public sealed record CacheManifest(
+    int FormatVersion,
+    int NumClasses,
+    int Height,
+    int Width,
+    int TopK,
+    string Precision,
+    int Scale,
+    int StoredHeight,
+    int StoredWidth,
+    Guid TeacherJobId,
+    string DatasetId,
+    string DatasetFingerprint,
+    IReadOnlyDictionary<string, CacheSplit> Splits,
+    CacheFidelity Fidelity)
+{
+    [JsonIgnore]
+    public CacheSpec Spec => new(TopK, Precision, Scale);
+
+    [JsonIgnore]
+    public CacheIdentity Identity => new(TeacherJobId, DatasetId, DatasetFingerprint);
+
+    /// <summary>Bytes of every entry: top-k probabilities, then their uint8 class indices.</summary>
+    [JsonIgnore]
+    public long EntryLength => CacheFormat.EntryLength(TopK, StoredHeight, StoredWidth, Precision);
+}
+
+/// <summary>One split's entries, in index order (entry i is image i), and the fidelity measured on them.</summary>
+public sealed record CacheSplit(int Count, IReadOnlyList<CacheEntry> Entries, CacheFidelity Fidelity);
+
+/// <summary>Where one image's encoded teacher output lives, and its SHA-256 (lowercase hex).</summary>
+public sealed record CacheEntry(int Index, string Shard, long Offset, long Length, string Sha256);

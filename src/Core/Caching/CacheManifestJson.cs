@@ -1,0 +1,87 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace DistillService.Core.Caching;
+
+/// <summary>Reads, checks and writes <c>manifest.json</c>. Anything malformed is an <see cref="InvalidDataException"/>.</summary>
+public static class CacheManifestJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        // A manifest with a missing or null field is garbled, not a cache with defaults.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    public static byte[] Serialize(CacheManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
+    }
+
+    /// <summary>Parses and validates a manifest; <paramref name="source"/> names it in error messages.</summary>
+    public static CacheManifest Parse(ReadOnlySpan<byte> json, string source)
+    {
+        CacheManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<CacheManifest>(json, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The cache manifest {source} is not valid JSON for a cache manifest: {e.Message}", e);
+        }
+        if (manifest is null) throw new InvalidDataException($"The cache manifest {source} is empty.");
+        Validate(manifest, source);
+        return manifest;
+    }
+
+    /// <summary>Loads <c>manifest.json</c> from a cache folder.</summary>
+    public static CacheManifest Load(string directory)
+    {
+        var path = Path.Combine(directory, CacheFormat.ManifestFileName);
+        if (!Directory.Exists(directory)) throw new InvalidDataException($"There is no teacher-output cache at {directory}.");
+        if (!File.Exists(path)) throw new InvalidDataException($"The cache at {directory} has no {CacheFormat.ManifestFileName}; it is incomplete or not a cache.");
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    private static void Validate(CacheManifest m, string source)
+    {
+        Require(m.FormatVersion == CacheFormat.Version, source,
+            $"format version {m.FormatVersion} is not supported (this build reads {CacheFormat.Version})");
+        Require(m.NumClasses is >= 2 and <= CacheFormat.MaxClasses, source, $"numClasses {m.NumClasses} is outside 2…{CacheFormat.MaxClasses}");
+        Require(m.Height >= 1 && m.Width >= 1, source, $"image size {m.Height}×{m.Width}");
+        Require(m.TopK >= 1 && m.TopK <= m.NumClasses, source, $"topK {m.TopK} with {m.NumClasses} classes");
+        Require(CacheFormat.IsValidPrecision(m.Precision), source, $"precision '{m.Precision}'");
+        Require(m.Scale >= 1, source, $"scale {m.Scale}");
+        Require(m.StoredHeight == CacheFormat.StoredSide(m.Height, m.Scale) && m.StoredWidth == CacheFormat.StoredSide(m.Width, m.Scale),
+            source, $"stored size {m.StoredHeight}×{m.StoredWidth} does not match {m.Height}×{m.Width} at scale {m.Scale}");
+        Require(m.Splits.Count > 0, source, "it lists no splits");
+        foreach (var (name, split) in m.Splits)
+        {
+            Require(CacheFormat.IsValidSplitName(name), source, $"split name '{name}'");
+            Require(split is not null, source, $"split '{name}' is null");
+            Require(split.Count == split.Entries.Count, source, $"split '{name}' has count {split.Count} but {split.Entries.Count} entries");
+            for (var i = 0; i < split.Entries.Count; i++)
+            {
+                var entry = split.Entries[i];
+                Require(entry is not null, source, $"entry {name}/{i} is null");
+                Require(entry.Index == i, source, $"entry {i} of split '{name}' has index {entry.Index}");
+                Require(CacheFormat.IsValidShardName(entry.Shard), source, $"entry {name}/{i} names shard '{entry.Shard}'");
+                Require(entry.Offset >= 0 && entry.Length == m.EntryLength, source,
+                    $"entry {name}/{i} has offset {entry.Offset} and length {entry.Length} (expected {m.EntryLength})");
+                Require(IsSha256Hex(entry.Sha256), source, $"entry {name}/{i} has no valid SHA-256");
+            }
+        }
+    }
+
+    private static void Require([DoesNotReturnIf(false)] bool ok, string source, string what)
+    {
+        if (!ok) throw new InvalidDataException($"The cache manifest {source} is invalid: {what}.");
+    }
+
+    private static bool IsSha256Hex(string value) =>
+        value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

@@ -1,0 +1,86 @@
+using DistillService.Core.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace DistillService.Core.Caching;
+
+/// <summary>
+/// Compresses per-pixel class distributions to top-k (probability, class) pairs at 1/scale resolution and
+/// expands them back. The writer and the reader share it, so the fidelity the writer measures is exactly
+/// what the reader returns.
+/// </summary>
+public static class TeacherCacheCodec
+{
+    /// <summary>
+    /// Encodes probabilities float32 [N, K, H, W]: area-averaged to 1/scale, then the k largest per pixel,
+    /// sorted descending. Returns values in the storage type (float16 or float32) and uint8 class indices,
+    /// both [N, k, h, w] on the input's device.
+    /// </summary>
+    public static (Tensor Values, Tensor Indices) Encode(Tensor probabilities, CacheSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        ArgumentNullException.ThrowIfNull(spec);
+        using var scope = NewDisposeScope();
+        var reduced = Downsample(probabilities, spec.Scale);
+        var (values, indices) = reduced.topk(spec.TopK, dim: 1, largest: true, sorted: true);
+        var stored = values.to(CacheFormat.ProbabilityType(spec.Precision)).contiguous();
+        var classes = indices.to(ScalarType.Byte).contiguous();
+        return (stored.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Averages probabilities over scale×scale blocks (adaptive pooling when a side is not a multiple).
+    /// </summary>
+    /// <remarks>
+    /// Area averaging rather than subsampling: the mean of a block's distributions is the single distribution
+    /// that minimises the summed KL(pixel ‖ q) over the block, it is still a distribution (sums to one), and it
+    /// keeps thin structures that subsampling would skip.
+    /// </remarks>
+    public static Tensor Downsample(Tensor probabilities, int scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
+        if (scale == 1) return probabilities.alias();
+        var (height, width) = ((int)probabilities.shape[2], (int)probabilities.shape[3]);
+        return F.adaptive_avg_pool2d(probabilities, [CacheFormat.StoredSide(height, scale), CacheFormat.StoredSide(width, scale)]);
+    }
+
+    /// <summary>
+    /// Decodes top-k values (float16/float32) and class indices (uint8/int64), both [N, k, h, w], to float32
+    /// [N, K, height, width]: each pixel's top-k probabilities at their classes, the remaining mass
+    /// (1 − Σ top-k, clamped at 0) spread evenly over the other K − k classes, then bilinear upsampling
+    /// (align_corners = false) when (h, w) is smaller than (height, width).
+    /// </summary>
+    public static Tensor Decode(Tensor values, Tensor indices, int numClasses, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(indices);
+        var (n, k, h, w) = (values.shape[0], values.shape[1], values.shape[2], values.shape[3]);
+        if (!indices.shape.SequenceEqual(values.shape))
+            throw new ArgumentException("Values and indices must have the same shape.", nameof(indices));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, numClasses);
+
+        using var scope = NewDisposeScope();
+        var probabilities = values.to(ScalarType.Float32);
+        var classes = indices.to(ScalarType.Int64);
+        Tensor decoded;
+        if (k < numClasses)
+        {
+            // Scalars live for the call (see TorchScalars): no implicit temporaries.
+            using var share = (1.0 / (numClasses - k)).ToScalar();
+            var rest = probabilities.sum(1, keepdim: true)
+                .neg_().add_(TorchScalars.One, TorchScalars.One).clamp_min_(TorchScalars.Zero).mul_(share);
+            decoded = rest.expand(n, numClasses, h, w).contiguous();
+        }
+        else
+        {
+            decoded = zeros(n, numClasses, h, w, ScalarType.Float32, values.device);
+        }
+        decoded.scatter_(1, classes, probabilities);
+        if (h != height || w != width)
+        {
+            decoded = F.interpolate(decoded, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+        return decoded.MoveToOuterDisposeScope();
+    }
+}

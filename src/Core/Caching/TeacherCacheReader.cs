@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Caching;
+
+/// <summary>
+/// Reads a finished teacher-output cache: decodes batches of entries to full-resolution class distributions and
+/// checks every entry's SHA-256 as it is read. Safe to use from several threads; shards are read with
+/// positional reads on handles opened once.
+/// </summary>
+public sealed class TeacherCacheReader : IDisposable
+{
+    private readonly string directory;
+    private readonly Dictionary<string, SafeFileHandle> shards;
+    private readonly Dictionary<string, byte[][]> checksums;
+    private readonly int valueBytes;
+    private readonly int indexBytes;
+    private bool disposed;
+
+    private TeacherCacheReader(string directory, CacheManifest manifest, Dictionary<string, SafeFileHandle> shards)
+    {
+        this.directory = directory;
+        this.shards = shards;
+        Manifest = manifest;
+        valueBytes = checked((int)CacheFormat.ProbabilityLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth, manifest.Precision));
+        indexBytes = checked((int)CacheFormat.IndexLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth));
+        // Parsed once so that each read compares 32 bytes instead of formatting hex.
+        checksums = manifest.Splits.ToDictionary(
+            s => s.Key, s => s.Value.Entries.Select(e => Convert.FromHexString(e.Sha256)).ToArray(), StringComparer.Ordinal);
+    }
+
+    public CacheManifest Manifest { get; }
+
+    public int NumClasses => Manifest.NumClasses;
+    public int Height => Manifest.Height;
+    public int Width => Manifest.Width;
+
+    /// <summary>
+    /// Opens a cache folder and checks its manifest, and that every shard it names exists and is long enough.
+    /// A missing folder or manifest, or a garbled one, is an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static TeacherCacheReader Open(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var full = Path.GetFullPath(directory);
+        var manifest = CacheManifestJson.Load(full);
+        var handles = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var group in manifest.Splits.Values.SelectMany(s => s.Entries).GroupBy(e => e.Shard, StringComparer.Ordinal))
+            {
+                var path = Path.Combine(full, group.Key);
+                if (!File.Exists(path)) throw new InvalidDataException($"The cache at {full} is missing its shard {group.Key}.");
+                var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                handles.Add(group.Key, handle);
+                var needed = group.Max(e => e.Offset + e.Length);
+                var length = RandomAccess.GetLength(handle);
+                if (length < needed)
+                    throw new InvalidDataException($"Shard {group.Key} of the cache at {full} has {length} bytes; its entries need {needed}.");
+            }
+            return new TeacherCacheReader(full, manifest, handles);
+        }
+        catch
+        {
+            foreach (var handle in handles.Values) handle.Dispose();
+            throw;
+        }
+    }
+
+    public bool HasSplit(string split) => Manifest.Splits.ContainsKey(split);
+
+    public int Count(string split) => Split(split).Count;
+
+    /// <summary>
+    /// The decoded teacher distributions of images <paramref name="indices"/> of <paramref name="split"/>, in that
+    /// order, as float32 [N, K, H, W] at full resolution (see <see cref="TeacherCacheCodec.Decode"/>), on
+    /// <paramref name="device"/> (CPU by default). The caller owns the tensor.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An entry's bytes do not match its checksum.</exception>
+    public Tensor DecodeBatch(string split, IReadOnlyList<int> indices, Device? device = null) =>
+        Decode(split, indices, device, Manifest.Height, Manifest.Width);
+
+    /// <summary>
+    /// As <see cref="DecodeBatch"/> but at the stored 1/scale resolution, [N, K, StoredHeight, StoredWidth]: for
+    /// callers that resample anyway (an augmentation warp with grid_sample can read the small map directly and
+    /// skip the full-size upsampling). Equal to <see cref="DecodeBatch"/> when the scale is 1.
+    /// </summary>
+    public Tensor DecodeStoredBatch(string split, IReadOnlyList<int> indices, Device? device = null) =>
+        Decode(split, indices, device, Manifest.StoredHeight, Manifest.StoredWidth);
+
+    private Tensor Decode(string split, IReadOnlyList<int> indices, Device? device, int height, int width)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(indices);
+        var entries = Split(split);
+        if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
+        var m = Manifest;
+        using var scope = NewDisposeScope();
+        var values = empty([indices.Count, m.TopK, m.StoredHeight, m.StoredWidth], CacheFormat.ProbabilityType(m.Precision));
+        var classes = empty([indices.Count, m.TopK, m.StoredHeight, m.StoredWidth], ScalarType.Byte);
+        // Entries are read straight into the tensors' memory and hashed there.
+        var valueSpan = values.bytes;
+        var classSpan = classes.bytes;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var i = 0; i < indices.Count; i++)
+        {
+            var index = indices[i];
+            if ((uint)index >= (uint)entries.Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
+            ReadEntry(split, entries.Entries[index], valueSpan.Slice(i * valueBytes, valueBytes), classSpan.Slice(i * indexBytes, indexBytes), hash);
+        }
+        if (device is not null && device.type != DeviceType.CPU)
+        {
+            // The compact form crosses to the device; decoding there saves K/k-fold transfer.
+            values = values.to(device);
+            classes = classes.to(device);
+        }
+        return TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Reads every entry of every split and checks its SHA-256.</summary>
+    /// <exception cref="InvalidDataException">The first entry whose bytes do not match.</exception>
+    public void VerifyAll()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var buffer = ArrayPool<byte>.Shared.Rent(valueBytes + indexBytes);
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var (split, entries) in Manifest.Splits)
+            {
+                foreach (var entry in entries.Entries)
+                {
+                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), buffer.AsSpan(valueBytes, indexBytes), hash);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var handle in shards.Values) handle.Dispose();
+    }
+
+    private CacheSplit Split(string split)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        return Manifest.Splits.TryGetValue(split, out var entries)
+            ? entries
+            : throw new ArgumentException(
+                $"The cache has no split '{split}'; it has {string.Join(", ", Manifest.Splits.Keys)}.", nameof(split));
+    }
+
+    private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, IncrementalHash hash)
+    {
+        var shard = shards[entry.Shard];
+        ReadExactly(shard, values, entry.Offset, split, entry);
+        ReadExactly(shard, classes, entry.Offset + values.Length, split, entry);
+        hash.AppendData(values);
+        hash.AppendData(classes);
+        Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
+        hash.GetHashAndReset(actual);
+        if (!actual.SequenceEqual(checksums[split][entry.Index]))
+        {
+            throw new InvalidDataException(
+                $"cache entry {split}/{entry.Index} failed its checksum (shard {entry.Shard} at offset {entry.Offset} in {directory}); "
+                + "the cache is corrupt and must be rebuilt.");
+        }
+    }
+
+    private void ReadExactly(SafeFileHandle shard, Span<byte> target, long offset, string split, CacheEntry entry)
+    {
+        while (target.Length > 0)
+        {
+            var read = RandomAccess.Read(shard, target, offset);
+            if (read == 0)
+                throw new InvalidDataException($"cache entry {split}/{entry.Index} is cut short in shard {entry.Shard} of {directory}.");
+            target = target[read..];
+            offset += read;
+        }
+    }
+}

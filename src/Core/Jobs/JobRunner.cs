@@ -1,0 +1,81 @@
+using DistillService.Core.Persistence;
+using Hangfire.Server;
+using Microsoft.Extensions.Logging;
+
+namespace DistillService.Core.Jobs;
+
+/// <summary>What a job body hands back: whether it resumed, and its kind-specific result.</summary>
+public sealed record JobOutcome(int? ResumedFromEpoch, object? Result);
+
+/// <summary>
+/// The part every job kind shares: status transitions, the retry policy and failure reasons.
+/// A failure of the job itself fails it at once; an infrastructure failure goes back to Hangfire,
+/// which retries (the job resumes from its checkpoint) and, when the retries are spent, deletes the
+/// Hangfire job so that pipeline continuations still run and see the failure.
+/// </summary>
+public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, ILogger<JobRunner> logger)
+{
+    /// <summary>Hangfire retries after an infrastructure failure; see the jobs' AutomaticRetry attributes.</summary>
+    public const int Retries = 2;
+
+    /// <summary>How often a job whose input is still being produced looks again.</summary>
+    public static readonly TimeSpan UpstreamPollInterval = TimeSpan.FromSeconds(3);
+
+    public void Execute(
+        Guid jobId, PerformContext? context, CancellationToken cancellationToken,
+        Func<JobRecord, CancellationToken, JobOutcome> body)
+    {
+        if (lifecycle.PendingUpstream(jobId) is { } pending)
+        {
+            // Its input is still being made (another worker has it): come back later instead of holding this worker.
+            var next = scheduler.ScheduleLater(jobId, UpstreamPollInterval);
+            if (next is not null)
+                lifecycle.SetHangfireJob(jobId, next, $"Waiting for upstream {pending.Kind} job {pending.Id} to finish.");
+            return;
+        }
+
+        var job = lifecycle.Start(jobId);
+        if (job is null)
+        {
+            logger.LogInformation("Job {JobId} is finished or gone; nothing to run", jobId);
+            return;
+        }
+
+        try
+        {
+            if (lifecycle.UpstreamFailure(job) is { } upstream) throw new UpstreamFailedException(upstream);
+            var outcome = body(job, cancellationToken);
+            lifecycle.Succeed(jobId, outcome.ResumedFromEpoch, outcome.Result);
+            logger.LogInformation("Job {JobId} ({Kind}) succeeded", jobId, job.Kind);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The server is shutting down; Hangfire hands the job out again and it resumes.
+            lifecycle.Requeue(jobId, "Interrupted by a worker shutdown; resumes from the last checkpoint.");
+            throw;
+        }
+        catch (Exception e) when (JobFailure.IsPermanent(e))
+        {
+            logger.LogError(e, "Job {JobId} ({Kind}) failed", jobId, job.Kind);
+            lifecycle.Fail(jobId, e.Message);
+        }
+        catch (Exception e)
+        {
+            var retryCount = context?.GetJobParameter<int>("RetryCount") ?? Retries;
+            if (retryCount < Retries)
+            {
+                logger.LogWarning(e, "Job {JobId} attempt failed; Hangfire retries it", jobId);
+                lifecycle.Requeue(jobId, $"Attempt failed ({e.Message}); retrying from the last checkpoint.");
+            }
+            else
+            {
+                logger.LogError(e, "Job {JobId} failed after {Retries} retries", jobId, Retries);
+                lifecycle.Fail(jobId, e.Message);
+            }
+            throw;
+        }
+    }
+}
+
+/// <summary>The job's input came from a job that did not succeed; retrying cannot help.</summary>
+public sealed class UpstreamFailedException(string message) : Exception(message);

@@ -1,0 +1,49 @@
+using System.Linq.Expressions;
+using DistillService.Core.Persistence;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Hangfire.States;
+
+namespace DistillService.Core.Jobs;
+
+/// <summary>
+/// Puts a recorded job on its queue, right away or as a Hangfire continuation of the job it needs.
+/// Continuations fire on any finished state (our jobs end succeeded, or deleted once retries are
+/// spent), and the job itself checks whether its input is there.
+/// </summary>
+public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<DistillDbContext> dbFactory)
+{
+    /// <summary>Runs the job again after a delay, as a new Hangfire job; null when the job is gone.</summary>
+    public string? ScheduleLater(Guid jobId, TimeSpan delay)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId);
+        if (job is null) return null;
+        var id = job.Id;
+        return job.Kind switch
+        {
+            JobKinds.Teacher => client.Schedule<TeacherJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
+            JobKinds.Cache => client.Schedule<CacheJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
+            JobKinds.Distill => client.Schedule<DistillJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
+            JobKinds.Report => client.Schedule<ReportJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
+            _ => throw new ArgumentException($"Unknown job kind '{job.Kind}'."),
+        };
+    }
+
+    public string Schedule(JobRecord job, string? parentHangfireJobId)
+    {
+        var id = job.Id;
+        return job.Kind switch
+        {
+            JobKinds.Teacher => Schedule<TeacherJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
+            JobKinds.Cache => Schedule<CacheJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
+            JobKinds.Distill => Schedule<DistillJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
+            JobKinds.Report => Schedule<ReportJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
+            _ => throw new ArgumentException($"Unknown job kind '{job.Kind}'."),
+        };
+    }
+
+    private string Schedule<T>(string queue, string? parent, Expression<Action<T>> call) => parent is null
+        ? client.Enqueue(queue, call)
+        : client.ContinueJobWith(parent, call, new EnqueuedState(queue), JobContinuationOptions.OnAnyFinishedState);
+}

@@ -1,0 +1,76 @@
+using System.ComponentModel;
+using System.Text.Json;
+using DistillService.Core.Configuration;
+using DistillService.Core.Persistence;
+using DistillService.Core.Torch;
+using DistillService.Core.Training;
+using Hangfire;
+using Hangfire.Server;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace DistillService.Core.Jobs;
+
+/// <summary>The pipeline's last step: measures teacher, student and baseline side by side and stores the report.</summary>
+[AutomaticRetry(Attempts = JobRunner.Retries, DelaysInSeconds = [5, 30], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+public sealed class ReportJob(
+    JobRunner runner,
+    TrainedModels models,
+    IDbContextFactory<DistillDbContext> dbFactory,
+    IOptions<WorkerOptions> worker,
+    IOptions<TorchOptions> torchOptions)
+{
+    [DisplayName("report {0}")]
+    public void Run(Guid jobId, PerformContext? context, CancellationToken cancellationToken) =>
+        runner.Execute(jobId, context, cancellationToken, Compare);
+
+    private JobOutcome Compare(JobRecord job, CancellationToken cancellationToken)
+    {
+        TorchSharp.torch.set_num_threads(torchOptions.Value.EffectiveThreads);
+        using var db = dbFactory.CreateDbContext();
+        var pipelineJobs = db.Jobs.AsNoTracking().Where(j => j.PipelineId == job.PipelineId && j.Id != job.Id).ToList();
+        if (pipelineJobs.FirstOrDefault(j => j.Status != JobStatuses.Succeeded) is { } broken)
+            throw new UpstreamFailedException(broken.Status == JobStatuses.Cancelled
+                ? $"The {broken.PipelineRole} job {broken.Id} was cancelled."
+                : $"The {broken.PipelineRole} job {broken.Id} did not succeed: {broken.Error}");
+
+        var device = JobDevices.Effective(JsonSerializer.Deserialize<PipelineRequest>(
+            db.Pipelines.AsNoTracking().First(p => p.Id == job.PipelineId).SpecJson, JobJson.Options)!.Device, worker.Value);
+        var teacherJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Teacher);
+        var studentJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Student);
+        var baselineJob = pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Baseline);
+
+        var teacher = Measure(db, teacherJob, device, out var imageSize);
+        var student = Measure(db, studentJob, device, out _);
+        var baseline = baselineJob is null ? null : Measure(db, baselineJob, device, out _);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        double? gapClosed = baseline is not null && Math.Abs(teacher.ValMeanIoU - baseline.ValMeanIoU) > 1e-9
+            ? (student.ValMeanIoU - baseline.ValMeanIoU) / (teacher.ValMeanIoU - baseline.ValMeanIoU)
+            : null;
+        var mode = JsonSerializer.Deserialize<DistillJobRequest>(studentJob.SpecJson, JobJson.Options)!
+            .Normalised().Distillation!.Mode;
+        var report = new PipelineReport(teacher, student, baseline, gapClosed,
+            (double)teacher.ParameterCount / student.ParameterCount, device, imageSize, mode);
+
+        var pipeline = db.Pipelines.First(p => p.Id == job.PipelineId);
+        pipeline.ReportJson = JsonSerializer.Serialize(report, JobJson.Options);
+        pipeline.FinishedAt = DateTime.UtcNow;
+        db.SaveChanges();
+        return new JobOutcome(null, report);
+    }
+
+    private ReportModel Measure(DistillDbContext db, JobRecord job, string device, out int imageSize)
+    {
+        var result = JsonSerializer.Deserialize<ModelResult>(job.ResultJson ?? "null", JobJson.Options)
+            ?? throw new InvalidDataException($"Job {job.Id} has no result.");
+        var lastVal = db.EpochMetrics.AsNoTracking().Where(m => m.JobId == job.Id && m.Split == "val")
+            .OrderByDescending(m => m.Epoch).First();
+        using var loaded = models.Load(job.Id, device);
+        imageSize = loaded.ImageSize;
+        var latency = LatencyMeter.MedianMillisecondsBatch1(loaded.Model, imageSize, imageSize, DeviceResolver.Resolve(device));
+        return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy,
+            JsonSerializer.Deserialize<double?[]>(lastVal.PerClassIoUJson ?? "[]")!,
+            result.ParameterCount, result.WeightsBytes, Math.Round(latency, 3));
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using DistillService.Core.Data;
+using DistillService.Core.Models;
+using DistillService.Core.Persistence;
+using DistillService.Core.Storage;
+using DistillService.Core.Torch;
+using DistillService.Core.Training;
+using Microsoft.EntityFrameworkCore;
+
+namespace DistillService.Core.Jobs;
+
+/// <summary>A trained model loaded from a finished job, with what it was trained on.</summary>
+public sealed class LoadedModel(Guid jobId, UNet model, ModelSpec spec, TrainingSpec training, string datasetId) : IDisposable
+{
+    public Guid JobId { get; } = jobId;
+    public UNet Model { get; } = model;
+    public ModelSpec Spec { get; } = spec;
+    public TrainingSpec Training { get; } = training;
+    public int ImageSize => Training.ImageSize;
+    public int NumClasses => Model.NumClasses;
+    public string DatasetId { get; } = datasetId;
+
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>Loads the weights a teacher or distillation job produced, for caching, online teaching and reports.</summary>
+public sealed class TrainedModels(IDbContextFactory<DistillDbContext> dbFactory, BlobStore blobs, DatasetCatalog datasets)
+{
+    public LoadedModel Load(Guid jobId, string device)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId)
+            ?? throw new ArgumentException($"Job {jobId} does not exist.");
+        var (model, training) = job.Kind switch
+        {
+            JobKinds.Teacher => Specs(JsonSerializer.Deserialize<TeacherJobRequest>(job.SpecJson, JobJson.Options)!.Normalised()),
+            JobKinds.Distill => Specs(JsonSerializer.Deserialize<DistillJobRequest>(job.SpecJson, JobJson.Options)!.Normalised()),
+            _ => throw new ArgumentException($"Job {jobId} is a {job.Kind} job; it has no model."),
+        };
+        var weights = blobs.TryReadAllBytes(BlobKeys.Artifact(jobId, ArtifactNames.Weights))
+            ?? throw new InvalidDataException($"Job {jobId} has no weights artifact.");
+        var numClasses = datasets.NumClasses(job.DatasetId);
+        var unet = ModelIO.LoadUNet(weights, model, numClasses, DeviceResolver.Resolve(device));
+        unet.eval();
+        return new LoadedModel(jobId, unet, model, training, job.DatasetId);
+    }
+
+    private static (ModelSpec, TrainingSpec) Specs(TeacherJobRequest r) => (r.Model!, r.Training!);
+    private static (ModelSpec, TrainingSpec) Specs(DistillJobRequest r) => (r.Model!, r.Training!);
+}

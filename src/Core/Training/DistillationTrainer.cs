@@ -1,0 +1,119 @@
+using DistillService.Core.Data;
+using DistillService.Core.Losses;
+using DistillService.Core.Models;
+using DistillService.Core.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Training;
+
+/// <summary>
+/// Trains a U-Net student with α·CE + β·T²·KD against a teacher signal (online or from a cache), validating and
+/// checkpointing after every epoch and resuming from the job's last checkpoint, like <see cref="TeacherTrainer"/>.
+/// </summary>
+/// <remarks>
+/// The no-distillation baseline is the same run with β = 0 and no teacher: initial weights (from the seed), sample
+/// order and augmentation (from seed, epoch and step) do not depend on the distillation settings, so a baseline and
+/// a distilled student with the same seed differ only in their loss. Augmentation uses explicit affine transforms so
+/// that an offline teacher map can be warped exactly as the images and masks are.
+/// </remarks>
+public sealed class DistillationTrainer
+{
+    public DistillationTrainer(DistillationTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Student);
+        ArgumentNullException.ThrowIfNull(options.Distillation);
+        TrainingGuards.Validate(options.Training, options.Device);
+        var distillation = options.Distillation;
+        if (!(distillation.Alpha >= 0) || !(distillation.Beta >= 0) || distillation.Alpha + distillation.Beta == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Alpha and Beta must be non-negative and not both zero.");
+        }
+        if (!(distillation.Temperature > 0) || double.IsInfinity(distillation.Temperature))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Temperature must be positive and finite.");
+        }
+        Options = options;
+    }
+
+    public DistillationTrainingOptions Options { get; }
+
+    /// <summary>True when the loss has a KD term, so <see cref="Train"/> needs a teacher signal.</summary>
+    public bool NeedsTeacher => Options.Distillation.Beta > 0;
+
+    /// <param name="teacher">Required when β &gt; 0; ignored (never called) when β = 0.</param>
+    public TrainingOutcome Train(
+        ISegmentationDataset train, ISegmentationDataset val, ITeacherSignal? teacher, ITrainingCallbacks callbacks,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(val);
+        ArgumentNullException.ThrowIfNull(callbacks);
+        if (train.Count == 0 || val.Count == 0) throw new ArgumentException("Training and validation sets must not be empty.");
+        if (train.Classes.Count != Options.NumClasses)
+        {
+            throw new ArgumentException($"The dataset has {train.Classes.Count} classes but the run was set up for {Options.NumClasses}.");
+        }
+        if (NeedsTeacher && teacher is null)
+        {
+            throw new ArgumentException($"β = {Options.Distillation.Beta} needs a teacher signal; only a β = 0 baseline trains without one.", nameof(teacher));
+        }
+
+        var spec = Options.Training;
+        var device = DeviceResolver.Resolve(Options.Device);
+        using var model = CreateStudent();
+        // Built on the CPU, moved before the optimiser sees the parameters.
+        if (device.type != DeviceType.CPU) model.to(device);
+        using var optimizer = new AdamOptimizer(model.parameters(), spec.LearningRate);
+        var resumedFrom = CheckpointState.Resume(callbacks, spec.Epochs, model, optimizer);
+
+        var step = new StepRunner(model, optimizer, NeedsTeacher ? teacher : null, Options.Distillation,
+            spec.Augmentation is { } augmentation ? new Augmenter(augmentation, spec.Seed) : null, device);
+        EvaluationResult? validation = null;
+        for (var epoch = (resumedFrom ?? 0) + 1; epoch <= spec.Epochs; epoch++)
+        {
+            model.train();
+            var currentEpoch = epoch;
+            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
+                (indices, samples, index) => step.Run(indices, samples, currentEpoch, index));
+            validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
+            callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation, losses.Ce, losses.Kd));
+            callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, optimizer));
+        }
+        // A run resumed after its last epoch has nothing left to train but still reports its score.
+        validation ??= Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
+        return new TrainingOutcome(ModelIO.SaveState(model), validation, model.ParameterCount, resumedFrom);
+    }
+
+    /// <summary>The untrained student: a function of the student architecture and the seed only.</summary>
+    internal UNet CreateStudent() => TorchSeeding.CreateSeeded(Options.Training.Seed, () =>
+        new UNet(numClasses: Options.NumClasses, baseChannels: Options.Student.BaseChannels, depth: Options.Student.Depth));
+
+    private sealed class StepRunner(
+        UNet model, AdamOptimizer optimizer, ITeacherSignal? teacher, DistillationSpec distillation, Augmenter? augmenter, Device device)
+    {
+        /// <summary>Augment, teacher signal, forward, loss, backward and update in one dispose scope.</summary>
+        public StepLosses Run(int[] indices, SegmentationSample[] samples, int epoch, int step)
+        {
+            using var scope = NewDisposeScope();
+            var (images, masks) = SampleBatcher.ToTensors(samples, device);
+            Tensor? theta = null;
+            if (augmenter is not null)
+            {
+                theta = augmenter.SampleTransforms(samples.Length, (int)images.shape[2], (int)images.shape[3], epoch, step, device);
+                images = Augmenter.WarpBilinear(images, theta);
+                masks = Augmenter.WarpLabels(masks, theta);
+            }
+            var teacherLogProbabilities = teacher?.LogProbabilities(indices, images, theta);
+            optimizer.ZeroGrad();
+            var (total, ce, kd) = DistillationLoss.Compute(model.forward(images), teacherLogProbabilities, masks, distillation);
+            var value = total.item<float>();
+            // A non-finite loss must not reach the weights; the caller turns it into an error.
+            if (!float.IsFinite(value)) return new StepLosses(value);
+            total.backward();
+            optimizer.Step();
+            return new StepLosses(value, ce.item<float>(), kd.item<float>());
+        }
+    }
+}

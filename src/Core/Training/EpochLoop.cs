@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using DistillService.Core.Data;
+
+namespace DistillService.Core.Training;
+
+/// <summary>Loss of one step, or sample-weighted means over an epoch. Teacher runs fill only <see cref="Total"/>.</summary>
+internal readonly record struct StepLosses(double Total, double Ce = 0, double Kd = 0);
+
+/// <summary>
+/// The step loop the trainers share: <see cref="EpochPlan"/> order, a cancellation check before every step,
+/// non-finite loss → <see cref="TrainingDivergedException"/>, progress after every step.
+/// </summary>
+internal static class EpochLoop
+{
+    /// <summary>One training step over the batch (dataset indices and their samples); <paramref name="step"/> is 0-based.</summary>
+    public delegate StepLosses TrainStep(int[] indices, SegmentationSample[] samples, int step);
+
+    /// <summary>One pass over <paramref name="data"/>; returns the sample-weighted mean losses.</summary>
+    public static StepLosses Run(
+        ISegmentationDataset data, TrainingSpec spec, int epoch, ITrainingCallbacks callbacks,
+        CancellationToken cancellationToken, TrainStep trainStep)
+    {
+        var order = EpochPlan.Order(data.Count, spec.Seed, epoch);
+        var steps = EpochPlan.StepsPerEpoch(order.Length, spec.BatchSize);
+        var clock = Stopwatch.StartNew();
+        double totalSum = 0, ceSum = 0, kdSum = 0;
+        var seen = 0;
+        for (var step = 0; step < steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var indices = EpochPlan.BatchIndices(order, step, spec.BatchSize);
+            var samples = Array.ConvertAll(indices, data.Get);
+            var loss = trainStep(indices, samples, step);
+            if (!double.IsFinite(loss.Total)) throw new TrainingDivergedException(epoch, step + 1, loss.Total);
+            totalSum += loss.Total * samples.Length;
+            ceSum += loss.Ce * samples.Length;
+            kdSum += loss.Kd * samples.Length;
+            seen += samples.Length;
+            callbacks.ReportProgress(new TrainingProgress(
+                epoch, spec.Epochs, step + 1, steps, seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), totalSum / seen));
+        }
+        return new StepLosses(totalSum / seen, ceSum / seen, kdSum / seen);
+    }
+}

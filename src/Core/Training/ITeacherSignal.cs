@@ -1,0 +1,21 @@
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Training;
+
+/// <summary>
+/// Where a distillation run gets the teacher's per-pixel class distributions from. Disposing releases what the
+/// signal was given ownership of (a teacher model, a cache reader).
+/// </summary>
+public interface ITeacherSignal : IDisposable
+{
+    /// <summary>
+    /// Teacher log-probabilities float [N, K, h, w] for one training batch, without gradient, aligned pixel for
+    /// pixel with <paramref name="augmentedImages"/>.
+    /// </summary>
+    /// <param name="sampleIndices">The batch's indices into the training split, in batch order.</param>
+    /// <param name="augmentedImages">The batch as the student sees it: float [N, 3, H, W], already augmented.</param>
+    /// <param name="theta">The augmentation that produced them, affine_grid matrices [N, 2, 3] from
+    /// <see cref="Augmenter.SampleTransforms"/>, or null when the batch is not augmented.</param>
+    /// <remarks>Called inside the training step's dispose scope; the result belongs to that scope.</remarks>
+    Tensor LogProbabilities(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta);
+}

@@ -1,0 +1,59 @@
+using DistillService.Core.Caching;
+using DistillService.Core.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Training;
+
+/// <summary>
+/// Reads the teacher from a cache written by a cache job (offline distillation): the cached, un-augmented
+/// distributions of the batch's images, warped with the batch's own transforms so that they line up pixel for
+/// pixel with the augmented images and masks.
+/// </summary>
+/// <remarks>
+/// The warp is bilinear on probabilities (a convex mix of distributions is a distribution); pixels that come from
+/// outside the image get no mass there and are floored before the log — their labels are 255, so the loss skips
+/// them. Photometric augmentation cannot be replayed on a cache; geometric augmentation is exact up to resampling.
+/// </remarks>
+public sealed class OfflineTeacherSignal : ITeacherSignal
+{
+    /// <summary>The cache split whose indices match the training set's.</summary>
+    public const string TrainSplit = "train";
+
+    private static readonly Scalar Floor = DistillationLoss.ProbabilityFloor.ToScalar();
+
+    private readonly TeacherCacheReader reader;
+    private readonly bool ownsReader;
+    private readonly string split;
+
+    /// <param name="ownsReader">Dispose the reader with this signal.</param>
+    /// <param name="split">The cache split that holds the training images, in the training set's index order.</param>
+    public OfflineTeacherSignal(TeacherCacheReader reader, bool ownsReader = false, string split = TrainSplit)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentException.ThrowIfNullOrEmpty(split);
+        this.reader = reader;
+        this.ownsReader = ownsReader;
+        this.split = split;
+    }
+
+    public Tensor LogProbabilities(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta)
+    {
+        ArgumentNullException.ThrowIfNull(sampleIndices);
+        ArgumentNullException.ThrowIfNull(augmentedImages);
+        if (sampleIndices.Count != augmentedImages.shape[0])
+        {
+            throw new ArgumentException($"{sampleIndices.Count} sample indices for a batch of {augmentedImages.shape[0]} images.", nameof(sampleIndices));
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var probabilities = reader.DecodeBatch(split, sampleIndices, augmentedImages.device);
+        if (theta is not null) probabilities = Augmenter.WarpBilinear(probabilities, theta);
+        return probabilities.clamp_min(Floor).log().MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        if (ownsReader) reader.Dispose();
+    }
+}

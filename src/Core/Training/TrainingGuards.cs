@@ -1,0 +1,16 @@
+using DistillService.Core.Torch;
+
+namespace DistillService.Core.Training;
+
+/// <summary>Constructor checks every trainer makes on its training settings.</summary>
+internal static class TrainingGuards
+{
+    public static void Validate(TrainingSpec training, string device)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentOutOfRangeException.ThrowIfLessThan(training.Epochs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(training.BatchSize, 1);
+        if (!(training.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(training), "LearningRate must be positive.");
+        if (!DeviceResolver.IsValid(device)) throw new ArgumentException($"Unknown device '{device}'.", nameof(device));
+    }
+}

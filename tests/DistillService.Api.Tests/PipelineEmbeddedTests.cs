@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DistillService.Api.Tests.Infrastructure;
+
+namespace DistillService.Api.Tests;
+
+public sealed class PipelineEmbeddedTests : IDisposable
+{
+    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();
+
+    [Fact]
+    public async Task PipelineRunsEveryJobAndReportsTeacherStudentAndBaseline()
+    {
+        await PipelineWalkthrough.RunAsync(_factory.CreateClient());
+    }
+
+    public void Dispose() => _factory.Dispose();
+}
+
+/// <summary>Submit a tiny pipeline through HTTP, wait for it, and check every job, the report and the student's files.</summary>
+public static class PipelineWalkthrough
+{
+    public static object TinyPipeline(string mode = "offline") => new
+    {
+        datasetId = "synthetic-shapes",
+        seed = 5,
+        device = "cpu",
+        teacher = new { model = new { baseChannels = 8, depth = 2 }, training = new { epochs = 2, batchSize = 16, learningRate = 0.01, imageSize = 32 } },
+        cache = new { topK = 3, precision = "fp16", scale = 1 },
+        student = new
+        {
+            model = new { baseChannels = 2, depth = 2 },
+            training = new { epochs = 2, batchSize = 16, learningRate = 0.01, imageSize = 32 },
+            distillation = new { alpha = 1.0, beta = 1.0, temperature = 2.0, mode },
+        },
+        baseline = true,
+    };
+
+    public static async Task<JsonElement> RunAsync(HttpClient client, string mode = "offline")
+    {
+        var submit = await client.PostAsJsonAsync("/api/pipelines", TinyPipeline(mode));
+        Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+        var location = submit.Headers.Location!.ToString();
+        var submitted = await submit.Content.ReadFromJsonAsync<JsonElement>();
+        var roles = submitted.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("role").GetString()).ToArray();
+        Assert.Equal(mode == "offline"
+            ? new[] { "teacher", "cache", "student", "baseline", "report" }
+            : new[] { "teacher", "student", "baseline", "report" }, roles);
+
+        var pipeline = await WaitAsync(client, location, TimeSpan.FromMinutes(5));
+        Assert.True(pipeline.GetProperty("status").GetString() == "succeeded", $"pipeline did not succeed: {pipeline}");
+        Assert.All(pipeline.GetProperty("jobs").EnumerateArray(), j => Assert.Equal("succeeded", j.GetProperty("status").GetString()));
+
+        var report = pipeline.GetProperty("report");
+        var teacher = report.GetProperty("teacher");
+        var student = report.GetProperty("student");
+        var baseline = report.GetProperty("baseline");
+        foreach (var model in new[] { teacher, student, baseline })
+        {
+            Assert.InRange(model.GetProperty("valMeanIoU").GetDouble(), 0, 1);
+            Assert.InRange(model.GetProperty("valPixelAccuracy").GetDouble(), 0, 1);
+            Assert.Equal(7, model.GetProperty("perClassIoU").GetArrayLength());
+            Assert.True(model.GetProperty("parameterCount").GetInt64() > 0);
+            Assert.True(model.GetProperty("weightsBytes").GetInt64() > 0);
+            Assert.True(model.GetProperty("latencyMsBatch1").GetDouble() > 0);
+        }
+        Assert.True(student.GetProperty("parameterCount").GetInt64() * 8 < teacher.GetProperty("parameterCount").GetInt64());
+        Assert.Equal(student.GetProperty("parameterCount").GetInt64(), baseline.GetProperty("parameterCount").GetInt64());
+        Assert.True(report.TryGetProperty("gapClosed", out _));
+        Assert.True(report.GetProperty("parameterRatio").GetDouble() > 8);
+
+        var studentId = student.GetProperty("jobId").GetString();
+        var metrics = await client.GetFromJsonAsync<JsonElement[]>($"/api/jobs/{studentId}/metrics");
+        var trainRows = metrics!.Where(m => m.GetProperty("split").GetString() == "train").ToArray();
+        Assert.Equal(2, trainRows.Length);
+        Assert.All(trainRows, r =>
+        {
+            Assert.True(r.GetProperty("ceLoss").GetDouble() > 0);
+            Assert.True(r.GetProperty("kdLoss").GetDouble() >= 0);
+        });
+
+        var safetensors = await client.GetByteArrayAsync($"/api/jobs/{studentId}/artifacts/model.safetensors");
+        var tensors = Safetensors.AssertValid(safetensors);
+        Assert.Contains("head.weight", tensors.Keys);
+        var card = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/{studentId}/artifacts/model-card.json");
+        Assert.Equal(2, card.GetProperty("architecture").GetProperty("baseChannels").GetInt32());
+        Assert.Equal(7, card.GetProperty("classes").GetArrayLength());
+        Assert.Equal(32, card.GetProperty("input").GetProperty("height").GetInt32());
+        Assert.Equal(3, card.GetProperty("input").GetProperty("mean").GetArrayLength());
+        return pipeline;
+    }
+
+    public static async Task<JsonElement> WaitAsync(HttpClient client, string location, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement pipeline = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            pipeline = await client.GetFromJsonAsync<JsonElement>(location);
+            if (pipeline.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled"
+                && pipeline.GetProperty("jobs").EnumerateArray().All(j => j.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled"))
+                return pipeline;
+            await Task.Delay(300);
+        }
+        throw new TimeoutException($"Pipeline {location} did not finish within {timeout}; last state: {pipeline}");
+    }
+}
