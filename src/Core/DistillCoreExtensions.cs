@@ -41,7 +41,9 @@ public static class DistillCoreExtensions
             var connectionString = configuration.GetConnectionString("Postgres") is { Length: > 0 } cs
                 ? cs
                 : throw new InvalidOperationException("ConnectionStrings:Postgres is required when Storage:Provider is Postgres.");
-            services.AddDbContextFactory<PostgresDistillDbContext>(o => o.UseNpgsql(connectionString));
+            // Retries transient failures (a restarting server, a dropped connection) instead of failing the job.
+            services.AddDbContextFactory<PostgresDistillDbContext>(o => o.UseNpgsql(connectionString,
+                npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 6, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<PostgresDistillDbContext>>();
             services.AddHangfire(c => c.UseDistillDefaults().UsePostgreSqlStorage(
                 o => o.UseNpgsqlConnection(connectionString),
@@ -80,6 +82,7 @@ public static class DistillCoreExtensions
         services.AddSingleton<StudentArtifacts>();
         services.AddSingleton<TrainedModels>();
         services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<JobControl>();
         services.AddTransient<TeacherJob>();
         services.AddTransient<CacheJob>();
         services.AddTransient<DistillJob>();

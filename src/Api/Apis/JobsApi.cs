@@ -38,6 +38,21 @@ public static class JobsApi
                 + "Offline mode reads the teacher from `cacheJobId`, applying each augmentation to the cached soft map exactly "
                 + "as to the image; online mode runs the teacher (`teacherJobId`) on every batch. β = 0 trains a baseline "
                 + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors`, `model-card.json`.");
+        api.MapPost("/{id:guid}/cancel", CancelJob)
+            .WithName("CancelJob")
+            .WithSummary("Cancel a job")
+            .WithDescription("A queued job is cancelled at once and never runs. A running job is asked to stop and does so at "
+                + "its next training step, within a few seconds; its status then turns to `cancelled`. In a pipeline the jobs "
+                + "after it are cancelled with it. A finished job answers 409.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{id:guid}/retry", RetryJob)
+            .WithName("RetryJob")
+            .WithSummary("Run a failed or cancelled job again")
+            .WithDescription("The job resumes from its last checkpoint (`resumedFromEpoch` shows where). In a pipeline, failed or "
+                + "cancelled jobs after it run again too. Other statuses answer 409.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/", ListJobs)
             .WithName("ListJobs")
             .WithSummary("List jobs, newest first")
@@ -76,6 +91,25 @@ public static class JobsApi
 
     public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitDistill(
         DistillJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitDistill(request));
+
+    public static Results<Accepted<JobResponse>, ProblemHttpResult> CancelJob(Guid id, JobControl control) =>
+        Control(id, () => control.Cancel(id));
+
+    public static Results<Accepted<JobResponse>, ProblemHttpResult> RetryJob(Guid id, JobControl control) =>
+        Control(id, () => control.Retry(id));
+
+    private static Results<Accepted<JobResponse>, ProblemHttpResult> Control(Guid id, Func<JobRecord?> change)
+    {
+        try
+        {
+            var job = change();
+            return job is null ? JobNotFound(id) : TypedResults.Accepted($"/api/jobs/{id}", job.ToResponse());
+        }
+        catch (JobStateConflictException conflict)
+        {
+            return TypedResults.Problem(title: "Conflict", detail: conflict.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
 
     private static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> Accept(Func<JobRecord> submit)
     {

@@ -20,11 +20,10 @@ internal sealed class CacheFidelityMeter
 
     public int Images { get; private set; }
 
-    /// <summary>Adds a batch: exact log-probabilities and the decoded probabilities, both [N, K, H, W].</summary>
-    public void Add(Tensor exactLogProbabilities, Tensor decoded)
+    /// <summary>Adds a batch: the exact distribution (as probabilities and log-probabilities) and the decoded one, all [N, K, H, W].</summary>
+    public void Add(Tensor exact, Tensor exactLogProbabilities, Tensor decoded)
     {
         using var scope = NewDisposeScope();
-        var exact = exactLogProbabilities.exp();
         // Per pixel Σ_c p·(log p − log q); clamped at 0 because rounding can make a near-zero KL slightly negative.
         var kl = exact.mul(exactLogProbabilities.sub(decoded.clamp_min(LogFloor).log()))
             .sum(1).clamp_min_(TorchScalars.Zero);

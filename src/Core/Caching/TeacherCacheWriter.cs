@@ -119,9 +119,11 @@ public static class TeacherCacheWriter
                     var logits = teacher.forward(images);
                     shape.CheckLogits(logits);
                     var logProbabilities = logits.to(ScalarType.Float32).log_softmax(1);
-                    var (values, indices) = TeacherCacheCodec.Encode(logProbabilities.exp(), spec);
+                    var probabilities = logProbabilities.exp();
+                    var (values, indices) = TeacherCacheCodec.Encode(probabilities, spec);
                     // Decode what is stored, exactly as a reader will, to measure the cache's real fidelity.
-                    meter.Add(logProbabilities, TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width));
+                    meter.Add(probabilities, logProbabilities,
+                        TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width));
 
                     var storedValues = values.cpu().contiguous().bytes;
                     var storedIndices = indices.cpu().contiguous().bytes;

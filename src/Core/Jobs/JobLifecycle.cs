@@ -13,7 +13,16 @@ public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
         using var db = dbFactory.CreateDbContext();
         var job = db.Jobs.Find(jobId);
         if (job is null || JobStatuses.IsFinal(job.Status)) return null;
+        if (job.CancelRequested)
+        {
+            // Cancelled while it waited in the queue: it never runs.
+            job.Status = JobStatuses.Cancelled;
+            job.FinishedAt = DateTime.UtcNow;
+            db.SaveChanges();
+            return null;
+        }
         job.Status = JobStatuses.Running;
+        job.Worker = WorkerName;
         job.Attempts++;
         job.StartedAt ??= DateTime.UtcNow;
         job.Error = null;
@@ -28,6 +37,21 @@ public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
         job.ProgressPercent = 100;
         job.EtaSeconds = 0;
         job.ResumedFromEpoch = resumedFromEpoch ?? job.ResumedFromEpoch;
+        job.FinishedAt = DateTime.UtcNow;
+    });
+
+    public static readonly string WorkerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    public bool IsCancelRequested(Guid jobId)
+    {
+        using var db = dbFactory.CreateDbContext();
+        return db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => j.CancelRequested).FirstOrDefault();
+    }
+
+    public void Cancelled(Guid jobId) => Update(jobId, job =>
+    {
+        job.Status = JobStatuses.Cancelled;
+        job.Error = "Cancelled on request.";
         job.FinishedAt = DateTime.UtcNow;
     });
 
@@ -58,6 +82,12 @@ public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
     {
         using var db = dbFactory.CreateDbContext();
         var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId);
+        if (job is { Kind: JobKinds.Report, PipelineId: { } pipelineId })
+        {
+            // The report compares every other job of its pipeline, so it waits for all of them.
+            return db.Jobs.AsNoTracking().FirstOrDefault(j => j.PipelineId == pipelineId && j.Id != jobId
+                && j.Status != JobStatuses.Succeeded && j.Status != JobStatuses.Failed && j.Status != JobStatuses.Cancelled);
+        }
         if (job?.UpstreamJobId is not { } upstreamId) return null;
         var upstream = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == upstreamId);
         return upstream is not null && !JobStatuses.IsFinal(upstream.Status) ? upstream : null;

@@ -41,12 +41,20 @@ public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, IL
             return;
         }
 
+        logger.LogInformation("Job {JobId} ({Kind}) started on {Worker}, attempt {Attempt}",
+            jobId, job.Kind, JobLifecycle.WorkerName, job.Attempts);
+        using var cancellation = new CancellationWatcher(jobId, lifecycle, cancellationToken);
         try
         {
             if (lifecycle.UpstreamFailure(job) is { } upstream) throw new UpstreamFailedException(upstream);
-            var outcome = body(job, cancellationToken);
+            var outcome = body(job, cancellation.Token);
             lifecycle.Succeed(jobId, outcome.ResumedFromEpoch, outcome.Result);
             logger.LogInformation("Job {JobId} ({Kind}) succeeded", jobId, job.Kind);
+        }
+        catch (OperationCanceledException) when (cancellation.CancelRequested)
+        {
+            lifecycle.Cancelled(jobId);
+            logger.LogInformation("Job {JobId} ({Kind}) cancelled", jobId, job.Kind);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -63,6 +63,12 @@ public sealed class JobRecord
     /// <summary>How many times execution started (Hangfire retries and crash recoveries included).</summary>
     public int Attempts { get; set; }
     public int? ResumedFromEpoch { get; set; }
+
+    /// <summary>Set by POST /cancel; the running job sees it within a second and stops at its next step.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>The job server (host:pid) that last started it.</summary>
+    public string? Worker { get; set; }
     public string? Error { get; set; }
 
     public DateTime CreatedAt { get; set; }

@@ -18,6 +18,7 @@ internal sealed class JobRecordConfiguration : IEntityTypeConfiguration<JobRecor
         builder.Property(j => j.Error).HasMaxLength(4000);
         builder.HasIndex(j => j.CreatedAt);
         builder.Property(j => j.PipelineRole).HasMaxLength(16);
+        builder.Property(j => j.Worker).HasMaxLength(256);
         builder.HasIndex(j => j.Status);
         builder.HasIndex(j => j.PipelineId);
     }

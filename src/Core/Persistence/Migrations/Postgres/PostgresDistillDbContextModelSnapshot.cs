@@ -144,6 +144,9 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -229,6 +232,10 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
 
                     b.Property<Guid?>("UpstreamJobId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Worker")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
 
                     b.HasKey("Id");
 
