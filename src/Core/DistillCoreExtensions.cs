@@ -1,5 +1,6 @@
 using DistillService.Core.Configuration;
 using DistillService.Core.Data;
+using DistillService.Core.Data.Registration;
 using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
@@ -74,7 +75,10 @@ public static class DistillCoreExtensions
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContext());
         services.AddSingleton(new BlobStore(Path.Combine(dataRoot, "blobs")));
+        services.AddSingleton(new DatasetFolders(DatasetsRoot(storage, dataRoot, builder.Environment.ContentRootPath)));
         services.AddSingleton<DatasetCatalog>();
+        services.AddSingleton<DatasetRegistry>();
+        services.AddSingleton<DatasetUploads>();
         services.AddSingleton<JobLifecycle>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobScheduler>();
@@ -108,6 +112,15 @@ public static class DistillCoreExtensions
         // The host must wait longer than Hangfire does, or a stopping job is killed mid-write.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + TimeSpan.FromSeconds(10));
         return builder;
+    }
+
+    /// <summary>The configured datasets root, or {DataRoot}/datasets, created when it is the default.</summary>
+    private static string DatasetsRoot(StorageOptions storage, string dataRoot, string contentRoot)
+    {
+        if (!string.IsNullOrWhiteSpace(storage.DatasetsRoot)) return storage.AbsoluteDatasetsRoot(contentRoot);
+        var root = Path.Combine(dataRoot, "datasets");
+        Directory.CreateDirectory(root);
+        return root;
     }
 
     private static IGlobalConfiguration UseDistillDefaults(this IGlobalConfiguration configuration) => configuration

@@ -14,6 +14,7 @@ public sealed class PipelinePostgresTests(PostgresFixture postgres)
             ["Storage:Provider"] = "Postgres",
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Worker:InProcess"] = "false",
+            ["Auth:ApiKey"] = "postgres-test-key",
         }, null);
         using var api = new DistillApiFactory(settings);
         var client = api.CreateClient();

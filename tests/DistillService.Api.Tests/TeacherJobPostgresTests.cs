@@ -15,6 +15,7 @@ public sealed class TeacherJobPostgresTests(PostgresFixture postgres)
             ["Storage:Provider"] = "Postgres",
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Worker:InProcess"] = "false",
+            ["Auth:ApiKey"] = "postgres-test-key",
         }, null);
         using var api = new DistillApiFactory(settings);
         var client = api.CreateClient(); // starts the API, which migrates the schema

@@ -54,5 +54,23 @@ public sealed class TeacherJobResumeTests
         Assert.Equal(
             Enumerable.Range(1, epochs).SelectMany(e => new[] { (e, "train"), (e, "val") }).Order(),
             metrics!.Select(m => (m.GetProperty("epoch").GetInt32(), m.GetProperty("split").GetString()!)).Order());
+
+        // The same job run without interruption ends with bitwise-equal weights and equal metrics.
+        var uninterrupted = await restarted.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs));
+        var reference = await JobPolling.WaitForFinalStatusAsync(restarted, uninterrupted.Headers.Location!.ToString(), TimeSpan.FromMinutes(3));
+        Assert.Equal("succeeded", reference.GetProperty("status").GetString());
+        Assert.Equal(await Sha256Async(restarted, location), await Sha256Async(restarted, uninterrupted.Headers.Location!.ToString()));
+        var referenceMetrics = await restarted.GetFromJsonAsync<JsonElement[]>($"{uninterrupted.Headers.Location}/metrics");
+        Assert.Equal(Summaries(referenceMetrics!), Summaries(metrics!));
     }
+
+    private static async Task<string> Sha256Async(HttpClient client, string location)
+    {
+        var artifacts = await client.GetFromJsonAsync<JsonElement[]>($"{location}/artifacts");
+        return Assert.Single(artifacts!).GetProperty("sha256").GetString()!;
+    }
+
+    private static string[] Summaries(JsonElement[] metrics) => metrics
+        .Select(m => $"{m.GetProperty("epoch")}/{m.GetProperty("split")}: {m.GetProperty("loss")} {m.GetProperty("meanIoU")} {m.GetProperty("pixelAccuracy")}")
+        .Order().ToArray();
 }

@@ -1,4 +1,5 @@
 using DistillService.Api.Contracts;
+using DistillService.Api.Security;
 using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
@@ -18,6 +19,7 @@ public static class JobsApi
 
         api.MapPost("/teacher", SubmitTeacher)
             .WithName("SubmitTeacherJob")
+            .RequireApiKey()
             .WithSummary("Train a teacher U-Net")
             .WithDescription("Queues a job that trains a wide U-Net with per-pixel cross-entropy (ignore index 255) and Adam, "
                 + "evaluates on the validation split after every epoch, checkpoints every epoch and stores the final weights "
@@ -25,6 +27,7 @@ public static class JobsApi
                 + "Returns 202 with the job and its URL in `Location`; poll it until `status` is `succeeded`.");
         api.MapPost("/cache", SubmitCache)
             .WithName("SubmitCacheJob")
+            .RequireApiKey()
             .WithSummary("Cache a trained teacher's soft outputs")
             .WithDescription("Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
                 + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
@@ -33,6 +36,7 @@ public static class JobsApi
                 + "the cache job waits for it.");
         api.MapPost("/distill", SubmitDistill)
             .WithName("SubmitDistillJob")
+            .RequireApiKey()
             .WithSummary("Distil a student")
             .WithDescription("Trains a narrow U-Net with α·CE + β·T²·KL(teacher ‖ student) averaged over labelled pixels. "
                 + "Offline mode reads the teacher from `cacheJobId`, applying each augmentation to the cached soft map exactly "
@@ -40,6 +44,7 @@ public static class JobsApi
                 + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors`, `model-card.json`.");
         api.MapPost("/{id:guid}/cancel", CancelJob)
             .WithName("CancelJob")
+            .RequireApiKey()
             .WithSummary("Cancel a job")
             .WithDescription("A queued job is cancelled at once and never runs. A running job is asked to stop and does so at "
                 + "its next training step, within a few seconds; its status then turns to `cancelled`. In a pipeline the jobs "
@@ -48,6 +53,7 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{id:guid}/retry", RetryJob)
             .WithName("RetryJob")
+            .RequireApiKey()
             .WithSummary("Run a failed or cancelled job again")
             .WithDescription("The job resumes from its last checkpoint (`resumedFromEpoch` shows where). In a pipeline, failed or "
                 + "cancelled jobs after it run again too. Other statuses answer 409.")
@@ -76,6 +82,7 @@ public static class JobsApi
             .WithDescription("Name, size, SHA-256 and download URL of each artifact.");
         api.MapGet("/{id:guid}/artifacts/{name}", DownloadArtifact)
             .WithName("DownloadJobArtifact")
+            .RequireApiKey()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Download an artifact")
             .WithDescription("Supports HTTP range requests. `weights.bin` is a TorchSharp state dict of the model "

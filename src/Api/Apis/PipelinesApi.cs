@@ -1,5 +1,5 @@
-using System.Text.Json;
 using DistillService.Api.Contracts;
+using DistillService.Api.Security;
 using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,6 +14,7 @@ public static class PipelinesApi
         var api = app.MapGroup("/api/pipelines").WithTags("Pipelines");
         api.MapPost("/", SubmitPipeline)
             .WithName("SubmitPipeline")
+            .RequireApiKey()
             .WithSummary("Teacher → cache → student (→ baseline) → report, in one request")
             .WithDescription("Creates the jobs and chains them with Hangfire continuations; if one fails, the jobs after it "
                 + "fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "

@@ -1,5 +1,7 @@
 using DistillService.Api.Infrastructure;
 using DistillService.Api.OpenApi;
+using DistillService.Api.Security;
+using Microsoft.Extensions.Options;
 using DistillService.Core;
 using DistillService.Core.Configuration;
 using DistillService.Core.Persistence;
@@ -18,8 +20,12 @@ public static class ApiExtensions
         // Malformed bodies reach the exception handler, which says what is wrong, instead of a bare 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.AllowTrailingCommas = true);
-        services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>().AddOperationTransformer<ExampleBodiesTransformer>());
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>().AddOperationTransformer<ExampleBodiesTransformer>()
+            .AddOperationTransformer<ApiKeyOperationTransformer>());
         services.AddHealthChecks().AddDbContextCheck<DistillDbContext>("database");
+        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
+        services.AddSingleton<ApiKeyValidator>();
+        services.AddSingleton<ApiKeyFilter>();
 
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         if (worker.InProcess) builder.AddDistillJobServer();
@@ -28,6 +34,9 @@ public static class ApiExtensions
 
     public static WebApplication UseApi(this WebApplication app)
     {
+        StartupSecurityCheck.Verify(app.Configuration,
+            app.Services.GetRequiredService<IOptions<AuthOptions>>(), app.Services.GetRequiredService<IOptions<StorageOptions>>());
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
@@ -40,8 +49,11 @@ public static class ApiExtensions
         });
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 
-        // Default authorization: local requests only.
-        app.UseHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "DistillService jobs" });
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            DashboardTitle = "DistillService jobs",
+            Authorization = [new DashboardAuthorization(app.Services.GetRequiredService<ApiKeyValidator>())],
+        });
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

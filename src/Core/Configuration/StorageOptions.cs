@@ -15,6 +15,13 @@ public sealed class StorageOptions
     [Required]
     public string DataRoot { get; set; } = "data";
 
+    /// <summary>Folders that can be registered as datasets (and where uploads go). Default: {DataRoot}/datasets.</summary>
+    public string? DatasetsRoot { get; set; }
+
+    public string AbsoluteDatasetsRoot(string contentRoot) => string.IsNullOrWhiteSpace(DatasetsRoot)
+        ? Path.Combine(AbsoluteDataRoot(contentRoot), "datasets")
+        : Path.GetFullPath(DatasetsRoot, contentRoot);
+
     public string BlobRoot(string contentRoot) => Path.Combine(AbsoluteDataRoot(contentRoot), "blobs");
 
     public string AbsoluteDataRoot(string contentRoot) => Path.GetFullPath(DataRoot, contentRoot);

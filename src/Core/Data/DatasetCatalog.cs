@@ -1,38 +1,63 @@
-using System.Text.Json;
+using System.Collections.Concurrent;
 using DistillService.Core.Configuration;
+using DistillService.Core.Data.Layouts;
+using DistillService.Core.Data.Registration;
 using DistillService.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace DistillService.Core.Data;
 
-/// <summary>Resolves dataset ids to readable splits. Today: the built-in synthetic set.</summary>
-public sealed class DatasetCatalog(IOptions<DatasetOptions> options)
+/// <summary>
+/// Resolves dataset ids to readable splits: the built-in synthetic set, and datasets registered
+/// through the API (folders under the datasets root, read with their layout). Synchronous on purpose:
+/// jobs call it from their worker thread.
+/// </summary>
+public sealed class DatasetCatalog(
+    IOptions<DatasetOptions> options, IDbContextFactory<DistillDbContext> dbFactory, DatasetFolders folders)
 {
     public const string SyntheticShapesId = "synthetic-shapes";
 
     /// <summary>The synthetic set is one fixed dataset: its seed does not follow the training seed.</summary>
     public const int SyntheticShapesSeed = 20261129;
 
-    public bool Exists(string datasetId) => datasetId == SyntheticShapesId;
+    // Registered datasets never change once written, so a row read once can be kept.
+    private readonly ConcurrentDictionary<string, DatasetRecord> _registered = new(StringComparer.Ordinal);
+
+    public bool Exists(string datasetId) => datasetId == SyntheticShapesId || FindRegistered(datasetId) is not null;
 
     public int NumClasses(string datasetId) => datasetId == SyntheticShapesId
         ? SyntheticShapesDataset.ClassList.Count
-        : throw new ArgumentException($"Unknown dataset '{datasetId}'.");
+        : Registered(datasetId).NumClasses;
 
     public IReadOnlyList<SegmentationClass> Classes(string datasetId) => datasetId == SyntheticShapesId
         ? SyntheticShapesDataset.ClassList
-        : throw new ArgumentException($"Unknown dataset '{datasetId}'.");
+        : DatasetClassesJson.Deserialize(Registered(datasetId).ClassesJson);
 
     public static readonly IReadOnlyList<string> TrainingSplits = ["train", "val"];
 
     public (ISegmentationDataset Train, ISegmentationDataset Val) Open(string datasetId, int imageSize) =>
         (OpenSplit(datasetId, "train", imageSize), OpenSplit(datasetId, "val", imageSize));
 
+    /// <summary>
+    /// A split at <paramref name="imageSize"/>×<paramref name="imageSize"/>. Registered datasets are
+    /// re-listed from disk, so a file removed or relinked outside the root since registration fails here
+    /// with the file's name instead of half-way through a job.
+    /// </summary>
     public ISegmentationDataset OpenSplit(string datasetId, string split, int imageSize)
     {
-        if (datasetId != SyntheticShapesId) throw new ArgumentException($"Unknown dataset '{datasetId}'.");
-        return new SyntheticShapesDataset(new SyntheticShapesOptions(
-            SyntheticShapesSeed, split, imageSize, imageSize, SplitCount(split)));
+        if (datasetId == SyntheticShapesId)
+        {
+            return new SyntheticShapesDataset(new SyntheticShapesOptions(
+                SyntheticShapesSeed, split, imageSize, imageSize, SplitCount(split)));
+        }
+        var record = Registered(datasetId);
+        var scan = Scan(record);
+        if (!scan.Splits.TryGetValue(split, out var pairs))
+            throw new ArgumentException($"Dataset '{datasetId}' has no '{split}' split; it has {string.Join(", ", scan.Splits.Keys)}.");
+        return new FileSegmentationDataset(
+            pairs, DatasetClassesJson.Deserialize(record.ClassesJson), scan.Labels, imageSize,
+            options.Value.SampleCacheMegabytes * (1L << 20));
     }
 
     /// <summary>
@@ -41,9 +66,13 @@ public sealed class DatasetCatalog(IOptions<DatasetOptions> options)
     /// </summary>
     public string Fingerprint(string datasetId, int imageSize)
     {
-        if (datasetId != SyntheticShapesId) throw new ArgumentException($"Unknown dataset '{datasetId}'.");
-        var text = $"{datasetId}|seed={SyntheticShapesSeed}|size={imageSize}|train={SplitCount("train")}|val={SplitCount("val")}";
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        if (datasetId == SyntheticShapesId)
+        {
+            var text = $"{datasetId}|seed={SyntheticShapesSeed}|size={imageSize}|train={SplitCount("train")}|val={SplitCount("val")}";
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        }
+        var record = Registered(datasetId);
+        return DatasetFingerprint.Compute(record.Format, Scan(record), imageSize);
     }
 
     private int SplitCount(string split) => split switch
@@ -53,6 +82,37 @@ public sealed class DatasetCatalog(IOptions<DatasetOptions> options)
         _ => throw new ArgumentException($"Unknown split '{split}'. Use train or val."),
     };
 
+    private DatasetRecord? FindRegistered(string datasetId)
+    {
+        if (_registered.TryGetValue(datasetId, out var known)) return known;
+        using var db = dbFactory.CreateDbContext();
+        var row = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Id == datasetId && d.Path != null);
+        if (row is not null) _registered.TryAdd(datasetId, row);
+        return row;
+    }
+
+    private DatasetRecord Registered(string datasetId) =>
+        FindRegistered(datasetId) ?? throw new ArgumentException($"Unknown dataset '{datasetId}'.");
+
+    private LayoutScan Scan(DatasetRecord record)
+    {
+        var layout = DatasetLayouts.Find(record.Format)
+            ?? throw new InvalidOperationException($"Dataset '{record.Id}' has an unknown format '{record.Format}'.");
+        var scan = layout.Scan(folders.ResolveRegistered(record.Path!));
+        var realRoot = folders.RealRoot;
+        var problems = scan.Problems.Concat(scan.Splits.Values.SelectMany(pairs => pairs)
+                .SelectMany(p => new[] { p.Image, p.Mask })
+                .Where(file => !RealPath.IsWithin(realRoot, RealPath.Resolve(file)))
+                .Select(file => new DatasetProblem(scan.Relative(file), "is a link to a file outside the datasets root.")))
+            .Take(3).ToArray();
+        if (problems.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"Dataset '{record.Id}' changed since it was registered: {string.Join("; ", problems.Select(p => p.ToString()))}");
+        }
+        return scan;
+    }
+
     public IReadOnlyList<DatasetRecord> BuiltIn() =>
     [
         new DatasetRecord
@@ -61,9 +121,7 @@ public sealed class DatasetCatalog(IOptions<DatasetOptions> options)
             Name = "Synthetic shapes",
             Format = "synthetic",
             NumClasses = SyntheticShapesDataset.ClassList.Count,
-            ClassesJson = JsonSerializer.Serialize(
-                SyntheticShapesDataset.ClassList.Select(c => new { c.Id, c.Name, Colour = $"#{c.R:X2}{c.G:X2}{c.B:X2}" }),
-                new JsonSerializerOptions(JsonSerializerDefaults.Web)),
+            ClassesJson = DatasetClassesJson.Serialize(SyntheticShapesDataset.ClassList),
             Description = "Procedural shapes in random colours on textured backgrounds, generated deterministically on the fly "
                 + $"at the requested image size. Classes: {string.Join(", ", SyntheticShapesDataset.ClassList.Select(c => c.Name))}. "
                 + $"Train {options.Value.SyntheticTrainCount} / val {options.Value.SyntheticValCount} images.",

@@ -13,4 +13,6 @@ public sealed class DatasetRecord
     public required string ClassesJson { get; set; }
     public required string Description { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>JSON object split → { images, classPixels, ignorePixels, imageSizes }; null for built-in sets.</summary>
+    public string? StatsJson { get; set; }
 }

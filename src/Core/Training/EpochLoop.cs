@@ -25,11 +25,14 @@ internal static class EpochLoop
         var clock = Stopwatch.StartNew();
         double totalSum = 0, ceSum = 0, kdSum = 0;
         var seen = 0;
+        var batches = Enumerable.Range(0, steps).Select(s => EpochPlan.BatchIndices(order, s, spec.BatchSize)).ToArray();
+        // Decoding real images is slow; the next batches load on worker threads during this step.
+        using var prefetch = new BatchPrefetcher(data, batches);
         for (var step = 0; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var indices = EpochPlan.BatchIndices(order, step, spec.BatchSize);
-            var samples = Array.ConvertAll(indices, data.Get);
+            var indices = batches[step];
+            var samples = prefetch.Take(step);
             var loss = trainStep(indices, samples, step);
             if (!double.IsFinite(loss.Total)) throw new TrainingDivergedException(epoch, step + 1, loss.Total);
             totalSum += loss.Total * samples.Length;

@@ -31,6 +31,14 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
         return merged;
     }
 
+    /// <summary>Clients send the configured API key, as a real client of a keyed service would.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        if (settings.TryGetValue("Auth:ApiKey", out var key) && !string.IsNullOrEmpty(key))
+            client.DefaultRequestHeaders.Add("X-Api-Key", key);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:DataRoot", DataRoot);

@@ -111,7 +111,7 @@ public sealed class SafetensorsTests
     public void NonContiguousTensorsAreWrittenInLogicalOrder()
     {
         using var scope = NewDisposeScope();
-        var matrix = arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+        var matrix = tensor(new float[] { 0, 1, 2, 3, 4, 5 }, [2, 3]);
         var transposed = matrix.t();
         using var stream = new MemoryStream();
 

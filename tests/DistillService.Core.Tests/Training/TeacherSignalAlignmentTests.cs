@@ -84,6 +84,26 @@ public sealed class TeacherSignalAlignmentTests(ITestOutputHelper output) : IDis
         Assert.True(meanError < 0.1 * misaligned, $"aligned error {meanError:E2} is not far below the misaligned {misaligned:F3}");
     }
 
+    [Fact]
+    public void OfflineAndOnlineDistillationRunsSeeTheSameTeacherBatchForBatch()
+    {
+        using var setup = new Setup(cacheDirectory);
+        // Flips only: the pointwise teacher's online and cached signals then agree to fp16 on every pixel, so
+        // any mix-up of sample indices or transforms between the trainer and the cache would show in the KD term.
+        var options = TinyDistillation.Options(epochs: 1, new DistillationSpec(Alpha: 1, Beta: 1, Temperature: 2),
+            batchSize: 4, size: Size, augmentation: new AugmentationSpec(HorizontalFlip: true, MaxShift: 0, MaxRotationDegrees: 0));
+        var online = new RecordingCallbacks();
+        var offline = new RecordingCallbacks();
+
+        new DistillationTrainer(options).Train(setup.Dataset, setup.Dataset, setup.Online, online, CancellationToken.None);
+        new DistillationTrainer(options).Train(setup.Dataset, setup.Dataset, setup.Offline, offline, CancellationToken.None);
+
+        var (onlineKd, offlineKd) = (online.Epochs[0].TrainKdLoss!.Value, offline.Epochs[0].TrainKdLoss!.Value);
+        output.WriteLine($"epoch-1 KD: online {onlineKd:F6}, offline {offlineKd:F6}");
+        Assert.True(onlineKd > 0.05, $"KD {onlineKd}: the teacher and the untrained student should disagree");
+        Assert.Equal(onlineKd, offlineKd, 1e-3 * onlineKd);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(cacheDirectory)) Directory.Delete(cacheDirectory, recursive: true);
@@ -94,26 +114,26 @@ public sealed class TeacherSignalAlignmentTests(ITestOutputHelper output) : IDis
     /// <summary>A pointwise teacher, a k = K fp16 cache of its outputs, and both signals over the same images.</summary>
     private sealed class Setup : IDisposable
     {
-        private readonly SyntheticShapesDataset dataset = new(new SyntheticShapesOptions(5, "train", Size, Size, Count));
         private readonly nn.Module<Tensor, Tensor> teacher;
 
         public Setup(string directory)
         {
-            teacher = PointwiseTeacher(dataset.Classes.Count);
-            TeacherCacheWriter.Write(teacher, new Dictionary<string, ISegmentationDataset> { ["train"] = dataset },
-                new CacheSpec(TopK: dataset.Classes.Count, CachePrecisions.Fp16, Scale: 1),
+            teacher = PointwiseTeacher(Dataset.Classes.Count);
+            TeacherCacheWriter.Write(teacher, new Dictionary<string, ISegmentationDataset> { ["train"] = Dataset },
+                new CacheSpec(TopK: Dataset.Classes.Count, CachePrecisions.Fp16, Scale: 1),
                 new CacheIdentity(Guid.Empty, "synthetic-shapes", "alignment-test"), directory, CPU, batchSize: 4, null, CancellationToken.None);
             Reader = TeacherCacheReader.Open(directory);
             Offline = new OfflineTeacherSignal(Reader);
             Online = new OnlineTeacherSignal(teacher);
         }
 
+        public SyntheticShapesDataset Dataset { get; } = new(new SyntheticShapesOptions(5, "train", Size, Size, Count));
         public int[] Indices { get; } = Enumerable.Range(0, Count).ToArray();
         public TeacherCacheReader Reader { get; }
         public OfflineTeacherSignal Offline { get; }
         public OnlineTeacherSignal Online { get; }
 
-        public Tensor Images() => SampleBatcher.ToTensors(Indices.Select(dataset.Get).ToList()).Images;
+        public Tensor Images() => SampleBatcher.ToTensors(Indices.Select(Dataset.Get).ToList()).Images;
 
         public void Dispose()
         {

@@ -92,6 +92,9 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)");
 
+                    b.Property<string>("StatsJson")
+                        .HasColumnType("text");
+
                     b.HasKey("Id");
 
                     b.ToTable("datasets", (string)null);

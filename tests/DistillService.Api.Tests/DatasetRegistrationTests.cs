@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DistillService.Api.Tests.Infrastructure;
+using DistillService.Core.Tests.Support.Datasets;
+
+namespace DistillService.Api.Tests;
+
+/// <summary>POST /api/datasets and GET /api/datasets/{id} through the real HTTP pipeline.</summary>
+public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistrationTests.Host>
+{
+    public sealed class Host : IDisposable
+    {
+        public DistillApiFactory Factory { get; } = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
+
+        /// <summary>The default datasets root: {DataRoot}/datasets.</summary>
+        public string DatasetsRoot => Path.Combine(Factory.DataRoot, "datasets");
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private readonly Host _host;
+    private readonly HttpClient _client;
+
+    public DatasetRegistrationTests(Host host)
+    {
+        _host = host;
+        _client = host.Factory.CreateClient();
+    }
+
+    private string NewFolder() => Path.Combine(_host.DatasetsRoot, $"set-{Guid.NewGuid():N}"[..12]);
+
+    private Task<HttpResponseMessage> Register(string name, string format, string path) =>
+        _client.PostAsJsonAsync("/api/datasets", new { name, format, path });
+
+    private static async Task<string[]> Errors(HttpResponseMessage response, string field)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()!).ToArray();
+    }
+
+    [Fact]
+    public async Task ARegisteredFolderHasItsClassesAndExactSplitStatistics()
+    {
+        var fixture = DatasetFixtures.Folder(NewFolder());
+        var relative = Path.GetFileName(fixture.Root);
+
+        var response = await Register($"Street scenes {relative}", "folder", relative);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = $"street-scenes-{relative}";
+        Assert.EndsWith($"/api/datasets/{id}", response.Headers.Location?.ToString());
+        var dataset = await _client.GetFromJsonAsync<JsonElement>($"/api/datasets/{id}");
+        Assert.Equal("folder", dataset.GetProperty("format").GetString());
+        Assert.Equal(relative, dataset.GetProperty("path").GetString());
+        Assert.Equal(DatasetFixtures.FolderClassNames, dataset.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal("#285096", dataset.GetProperty("classes")[1].GetProperty("colour").GetString());
+
+        foreach (var split in new[] { "train", "val" })
+        {
+            var statistics = dataset.GetProperty("splits").GetProperty(split);
+            var (classPixels, ignore) = fixture.Count(split, 3, raw => raw);
+            Assert.Equal(fixture.Split(split).Count(), statistics.GetProperty("images").GetInt32());
+            Assert.Equal(classPixels, statistics.GetProperty("classPixels").EnumerateArray().Select(v => v.GetInt64()));
+            Assert.Equal(ignore, statistics.GetProperty("ignorePixels").GetInt64());
+        }
+        var sizes = dataset.GetProperty("splits").GetProperty("train").GetProperty("imageSizes");
+        Assert.Equal((16, 12, 2), (sizes[0].GetProperty("width").GetInt32(), sizes[0].GetProperty("height").GetInt32(), sizes[0].GetProperty("count").GetInt32()));
+
+        var all = await _client.GetFromJsonAsync<JsonElement[]>("/api/datasets");
+        Assert.Contains(all!, d => d.GetProperty("id").GetString() == id);
+    }
+
+    [Theory]
+    [InlineData("../outside")]
+    [InlineData("%2e%2e/outside")]
+    [InlineData("/etc")]
+    [InlineData("linked-outside")]
+    public async Task PathsThatResolveOutsideTheDatasetsRootAreRefused(string path)
+    {
+        var outside = Path.Combine(_host.Factory.DataRoot, "outside");
+        DatasetFixtures.Folder(outside);
+        var link = Path.Combine(_host.DatasetsRoot, "linked-outside");
+        if (!Path.Exists(link)) Directory.CreateSymbolicLink(link, outside);
+
+        var errors = await Errors(await Register("escape", "folder", path), "path");
+
+        Assert.Matches("relative|'\\.\\.'|outside", Assert.Single(errors));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/escape")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnInvalidDatasetIsRefusedWithEachProblemNamingItsFileAndNothingIsRegistered()
+    {
+        var fixture = DatasetFixtures.Folder(NewFolder(), train: 4, val: 2);
+        File.Delete(fixture.Images[0].MaskPath);                                     // missing mask
+        PngWriter.WriteGray(fixture.Images[2].MaskPath, new byte[6 * 8], 6, 8);      // size mismatch
+        var bad = fixture.Images[3];
+        PngWriter.WriteGray(bad.MaskPath, bad.RawMask.Select(v => v == 2 ? (byte)3 : v).ToArray(), bad.Height, bad.Width); // label ≥ K
+        File.WriteAllText(fixture.Images[4].ImagePath, "not an image");              // unreadable
+
+        var errors = await Errors(await Register("broken set", "folder", Path.GetFileName(fixture.Root)), "path");
+
+        Assert.Equal(4, errors.Length);
+        Assert.StartsWith("train/images/img_000.png: missing mask", errors[0]);
+        Assert.StartsWith("train/masks/img_002.png: the mask is 8×6", errors[1]);
+        Assert.StartsWith("train/masks/img_003.png: label values 3", errors[2]);
+        Assert.StartsWith("val/images/img_004.png: not a readable image", errors[3]);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/broken-set")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OnlyTheFirstTwentyProblemsAreListed()
+    {
+        var fixture = DatasetFixtures.Folder(NewFolder(), train: 20, val: 5);
+        foreach (var image in fixture.Images) File.WriteAllText(image.MaskPath, "broken");
+
+        var errors = await Errors(await Register("many problems", "folder", Path.GetFileName(fixture.Root)), "path");
+
+        Assert.Equal(21, errors.Length);
+        Assert.Equal("… and 5 more problems.", errors[^1]);
+    }
+
+    [Fact]
+    public async Task ATakenNameIsAConflict()
+    {
+        var fixture = DatasetFixtures.CamVidSegNet(NewFolder());
+        var relative = Path.GetFileName(fixture.Root);
+
+        Assert.Equal(HttpStatusCode.Created, (await Register($"camvid {relative}", "camvid", relative)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Register($"CamVid {relative}", "camvid", relative)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Register("Synthetic Shapes", "camvid", relative)).StatusCode);
+    }
+
+    [Fact]
+    public async Task NameFormatAndPathAreRequired()
+    {
+        var response = await _client.PostAsJsonAsync("/api/datasets", new { format = "tiff-stack" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("folder, cityscapes, voc, camvid", errors.GetProperty("format")[0].GetString());
+        Assert.True(errors.TryGetProperty("name", out _));
+        Assert.True(errors.TryGetProperty("path", out _));
+    }
+
+    [Fact]
+    public async Task AnUnknownDatasetIsNotFound()
+    {
+        var response = await _client.GetAsync("/api/datasets/no-such-set");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text;
+using DistillService.Api.Tests.Infrastructure;
+
+namespace DistillService.Api.Tests;
+
+/// <summary>
+/// Paths, names, ids and bodies crafted to escape the data root, confuse parsers or overflow
+/// numbers. Each must get a 4xx problem-details answer, never a 500, and nothing may be read or
+/// written outside the data root.
+/// </summary>
+public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
+{
+    /// <summary>Real Kestrel on a loopback port: the test server would not show how real HTTP parsing treats these.</summary>
+    public sealed class Host : IDisposable
+    {
+        public Host()
+        {
+            Factory.UseKestrel(0);
+            Factory.StartServer();
+        }
+
+        public DistillApiFactory Factory { get; } = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private const string Job = "7d1b9a9e-8a0c-4b59-9d5e-1f2a3b4c5d6e";
+    private readonly Host _host;
+
+    public HostileInputTests(Host host) => _host = host;
+
+    public static TheoryData<string, string, string?, string?> Requests => new()
+    {
+        // Artifact names that try to leave the job's folder.
+        { "GET", $"/api/jobs/{Job}/artifacts/..", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/%2e%2e", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/%252e%252e%252fdistill.db", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/..%2f..%2f..%2fdistill.db", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/..%5c..%5cdistill.db", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/..\\..\\distill.db", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/%2fetc%2fpasswd", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/file:%2f%2f%2fetc%2fpasswd", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/%2f%2fproc%2fself%2froot%2fetc%2fpasswd", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/weights.bin%00.txt", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/weights.bin%23.txt", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/weights.bin;.txt", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/{new string('a', 4000)}", null, null },
+        { "GET", $"/api/jobs/{Job}/artifacts/%c0%ae%c0%ae%c0%af", null, null },
+        // Ids that are not ids.
+        { "GET", "/api/jobs/not-a-guid", null, null },
+        { "GET", "/api/jobs/..%2f..%2fdistill.db", null, null },
+        { "GET", "/api/jobs/%2e%2e", null, null },
+        { "GET", "/api/jobs/1%20OR%201=1", null, null },
+        { "GET", "/api/jobs/%27%3B%20DROP%20TABLE%20jobs%3B--", null, null },
+        { "GET", $"/api/jobs/{Job}%00", null, null },
+        { "GET", "/api/jobs/00000000-0000-0000-0000-000000000000", null, null },
+        { "GET", "/api/jobs/-1/metrics", null, null },
+        { "GET", "/api/jobs/99999999999999999999/artifacts", null, null },
+        { "GET", "/api/pipelines/..%2f..", null, null },
+        { "GET", $"/api/pipelines/{Job}", null, null },
+        { "POST", "/api/jobs/not-a-guid/cancel", null, null },
+        { "POST", $"/api/jobs/{Job}/retry", null, null },
+        { "GET", "/api/jobs?limit=-5", null, null },
+        { "GET", "/api/jobs?limit=99999999999", null, null },
+        // Bodies.
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"datasetId\": \"../../etc/passwd\" }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"datasetId\": \"/etc/passwd\" }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"datasetId\": \"file:///etc/passwd\" }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"datasetId\": \"synthetic-shapes\\u0000\" }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"training\": { \"epochs\": 1e309 } }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"training\": { \"epochs\": 99999999999 } }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"training\": { \"batchSize\": -2147483648 } }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"training\": { \"learningRate\": \"NaN\" } }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"model\": { \"baseChannels\": 2147483647, \"depth\": 30 } }" },
+        { "POST", "/api/jobs/teacher", "application/json", "{ \"training\": " },
+        { "POST", "/api/jobs/teacher", "application/json", new string('[', 5000) },
+        { "POST", "/api/jobs/teacher", "application/json", "\"just a string\"" },
+        { "POST", "/api/jobs/teacher", "text/plain", "{}" },
+        { "POST", "/api/jobs/teacher", "application/xml", "<job/>" },
+        { "POST", "/api/jobs/cache", "application/json", "{ \"teacherJobId\": \"../../distill.db\" }" },
+        { "POST", "/api/jobs/cache", "application/json", "{ \"teacherJobId\": 42 }" },
+        { "POST", "/api/jobs/cache", "application/json", $"{{ \"teacherJobId\": \"{Job}\", \"splits\": [\"../train\"] }}" },
+        { "POST", "/api/jobs/distill", "application/json", "{ \"cacheJobId\": \"00000000-0000-0000-0000-000000000000\" }" },
+        { "POST", "/api/jobs/distill", "application/json", "{ \"distillation\": { \"temperature\": -1e300 } }" },
+        { "POST", "/api/pipelines", "application/json", "{ \"seed\": 1e99 }" },
+        { "POST", "/api/pipelines", "application/json", "{ \"teacher\": [] }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public async Task HostileInputGetsA4xxProblemAndTouchesNothing(string method, string url, string? contentType, string? body)
+    {
+        var before = Snapshot();
+        var client = _host.Factory.CreateClient();
+        var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, contentType!);
+
+        var response = await client.SendAsync(request);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        // Kestrel itself answers a bare 400 to a NUL in the path, before any of our code runs.
+        var rejectedByServer = url.Contains("%00", StringComparison.Ordinal);
+        if (response.StatusCode != HttpStatusCode.UnsupportedMediaType && !rejectedByServer)
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, Snapshot());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+    }
+
+    // Every file under the data root except the databases, which legitimately change.
+    private string[] Snapshot() => Directory.GetFiles(_host.Factory.DataRoot, "*", SearchOption.AllDirectories)
+        .Where(f => !Path.GetFileName(f).Contains(".db")).Order().ToArray();
+}

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using DistillService.Core.Data;
+
+namespace DistillService.Core.Tests.Data;
+
+public sealed class BatchPrefetcherTests
+{
+    /// <summary>Records which indices were loaded and fails on request.</summary>
+    private sealed class CountingDataset(int count, int failAt = -1) : ISegmentationDataset
+    {
+        public ConcurrentBag<int> Loaded { get; } = [];
+
+        public IReadOnlyList<SegmentationClass> Classes { get; } = [new(0, "a", 0, 0, 0), new(1, "b", 1, 1, 1)];
+
+        public int Count => count;
+
+        public SegmentationSample Get(int index)
+        {
+            if (index == failAt) throw new DatasetFileException($"file-{index}.png", "broken.");
+            Loaded.Add(index);
+            return new SegmentationSample([(byte)index, 0, 0], [(byte)(index % 2)], 1, 1);
+        }
+    }
+
+    [Fact]
+    public void BatchesComeBackInOrderWithTheSamplesOfTheirIndices()
+    {
+        var data = new CountingDataset(10);
+        int[][] batches = [[3, 1, 4], [5, 9, 2], [6, 0], [8, 7]];
+        using var prefetcher = new BatchPrefetcher(data, batches);
+
+        for (var step = 0; step < batches.Length; step++)
+        {
+            Assert.Equal(batches[step], prefetcher.Take(step).Select(s => (int)s.Rgb[0]));
+        }
+    }
+
+    [Fact]
+    public async Task LoadingRunsAtMostDepthBatchesAhead()
+    {
+        var data = new CountingDataset(100);
+        var batches = Enumerable.Range(0, 50).Select(b => new[] { 2 * b, 2 * b + 1 }).ToArray();
+        using var prefetcher = new BatchPrefetcher(data, batches, depth: 2);
+
+        prefetcher.Take(0);
+        await Task.Delay(200); // give the worker threads time to run as far as they are allowed
+
+        Assert.Equal(Enumerable.Range(0, 6), data.Loaded.Order());
+    }
+
+    [Fact]
+    public void ALoadingErrorSurfacesAtItsBatch()
+    {
+        var data = new CountingDataset(6, failAt: 4);
+        using var prefetcher = new BatchPrefetcher(data, [[0, 1], [2, 3], [4, 5]]);
+
+        prefetcher.Take(0);
+        prefetcher.Take(1);
+
+        Assert.Equal("file-4.png", Assert.Throws<DatasetFileException>(() => prefetcher.Take(2)).FilePath);
+    }
+}
