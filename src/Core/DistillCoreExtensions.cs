@@ -84,6 +84,7 @@ public static class DistillCoreExtensions
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<ArtifactPublisher>();
         services.AddSingleton<StudentArtifacts>();
+        services.AddSingleton<PlotArtifacts>();
         services.AddSingleton<TrainedModels>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<JobControl>();

@@ -7,9 +7,18 @@ public sealed class TorchOptions
 {
     public const string Section = "Torch";
 
-    /// <summary>Intra-op threads; 0 means one per core.</summary>
+    /// <summary>Intra-op threads; 0 means one per core, less <see cref="ReservedCores"/>.</summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
 
-    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+    /// <summary>
+    /// Cores left to the rest of the process when <see cref="Threads"/> is 0. The API sets 1 so that
+    /// training in-process cannot starve the web server: measured on 2 cores while a teacher trained,
+    /// status-poll p99 fell from 42 ms to 16 ms at 100 requests/s, and training itself ran faster,
+    /// because two OpenMP threads that share their cores with Kestrel spin against each other.
+    /// </summary>
+    [Range(0, 1024)]
+    public int ReservedCores { get; set; }
+
+    public int EffectiveThreads => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount - ReservedCores);
 }

@@ -10,4 +10,13 @@ public static class ArtifactNames
 
     /// <summary>Architecture, classes, input size and normalisation, metrics, provenance.</summary>
     public const string ModelCard = "model-card.json";
+
+    /// <summary>Loss components and validation mIoU per epoch (every training job).</summary>
+    public const string TrainingCurves = "training-curves.png";
+
+    /// <summary>A few validation images: image | ground truth | teacher | student (every distillation job).</summary>
+    public const string Predictions = "predictions.png";
+
+    /// <summary>Teacher vs baseline vs distilled student (the pipeline's report job).</summary>
+    public const string Comparison = "comparison.png";
 }

@@ -25,6 +25,7 @@ public sealed class DistillJob(
     JobRunner runner,
     TrainedModels models,
     StudentArtifacts studentArtifacts,
+    PlotArtifacts plots,
     IDbContextFactory<DistillDbContext> dbFactory,
     BlobStore blobs,
     DatasetCatalog datasets,
@@ -52,6 +53,8 @@ public sealed class DistillJob(
         var outcome = trainer.Train(train, val, teacher, callbacks, cancellationToken);
 
         var weightsBytes = studentArtifacts.Publish(job, request, outcome);
+        plots.PublishTrainingCurves(job);
+        plots.PublishPredictions(job, request, outcome.FinalModelState);
         logger.LogInformation("Distill job {JobId} ({Mode}, β={Beta}): val mIoU {MeanIoU:F4}",
             job.Id, distillation.Mode, distillation.Beta, outcome.FinalValidation.MeanIoU);
         return new JobOutcome(outcome.ResumedFromEpoch, new ModelResult(

@@ -16,6 +16,7 @@ namespace DistillService.Core.Jobs;
 public sealed class ReportJob(
     JobRunner runner,
     TrainedModels models,
+    PlotArtifacts plots,
     IDbContextFactory<DistillDbContext> dbFactory,
     IOptions<WorkerOptions> worker,
     IOptions<TorchOptions> torchOptions)
@@ -52,6 +53,8 @@ public sealed class ReportJob(
             .Normalised().Distillation!.Mode;
         var report = new PipelineReport(teacher, student, baseline, gapClosed,
             (double)teacher.ParameterCount / student.ParameterCount, device, imageSize, mode);
+
+        plots.PublishComparison(job, report);
 
         var pipeline = db.Pipelines.First(p => p.Id == job.PipelineId);
         pipeline.ReportJson = JsonSerializer.Serialize(report, JobJson.Options);

@@ -26,6 +26,7 @@ public sealed class TeacherJob(
     BlobStore blobs,
     DatasetCatalog datasets,
     ArtifactPublisher artifacts,
+    PlotArtifacts plots,
     IOptions<WorkerOptions> worker,
     IOptions<TorchOptions> torchOptions,
     ILogger<TeacherJob> logger)
@@ -48,6 +49,7 @@ public sealed class TeacherJob(
         var outcome = trainer.Train(train, val, callbacks, cancellationToken);
 
         var weights = artifacts.Publish(job.Id, ArtifactNames.Weights, "application/octet-stream", outcome.FinalModelState);
+        plots.PublishTrainingCurves(job);
         logger.LogInformation("Teacher job {JobId}: val mIoU {MeanIoU:F4}", job.Id, outcome.FinalValidation.MeanIoU);
         return new JobOutcome(outcome.ResumedFromEpoch, new ModelResult(
             outcome.ParameterCount, weights.Bytes, outcome.FinalValidation.MeanIoU, outcome.FinalValidation.PixelAccuracy));

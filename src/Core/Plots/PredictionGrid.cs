@@ -1,0 +1,122 @@
+using DistillService.Core.Data;
+using SkiaSharp;
+
+namespace DistillService.Core.Plots;
+
+/// <summary>One validation image, its ground truth and each model's prediction (class maps of the same size).</summary>
+public sealed record PredictionRow(byte[] Rgb, byte[] Truth, IReadOnlyList<byte[]> Predictions);
+
+/// <summary>
+/// A picture grid, one row per image: image | ground truth | each model's prediction, colourised with
+/// the dataset's class colours, each prediction captioned with its pixel accuracy, and a colour legend.
+/// </summary>
+public static class PredictionGrid
+{
+    private const int Cell = 160;
+    private const int Gap = 8;
+    private const int Header = 30;
+    private const int Caption = 20;
+    private const int LegendRow = 26;
+
+    public static byte[] Render(int size, IReadOnlyList<string> modelNames, IReadOnlyList<PredictionRow> rows,
+        IReadOnlyList<SegmentationClass> classes)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        var titles = new List<string> { "image", "ground truth" };
+        titles.AddRange(modelNames);
+        var columns = titles.Count;
+        using var font = new SKFont(SKTypeface.Default, 15);
+        using var small = new SKFont(SKTypeface.Default, 13);
+        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        var width = Gap + columns * (Cell + Gap);
+        var legendTop = Header + rows.Count * (Cell + Caption + Gap) + Gap;
+        var legendLines = LegendLayout(classes, width, small).Max(p => p.Line) + 1;
+        var height = legendTop + legendLines * LegendRow + Gap;
+
+        using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+
+        for (var c = 0; c < columns; c++)
+            canvas.DrawText(titles[c], Left(c) + Cell / 2f, Header - 9, SKTextAlign.Center, font, ink);
+
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var row = rows[r];
+            var top = Header + r * (Cell + Caption + Gap);
+            // The photo is smoothed when scaled; class maps keep hard edges (nearest neighbour).
+            Draw(canvas, row.Rgb, size, Left(0), top, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+            Draw(canvas, ClassPalette.Colourise(row.Truth, classes), size, Left(1), top, SKSamplingOptions.Default);
+            for (var m = 0; m < row.Predictions.Count; m++)
+            {
+                var prediction = row.Predictions[m];
+                Draw(canvas, ClassPalette.Colourise(prediction, classes), size, Left(2 + m), top, SKSamplingOptions.Default);
+                var accuracy = PixelAccuracy(prediction, row.Truth);
+                canvas.DrawText(accuracy is { } a ? $"pixel acc. {a:0.000}" : "", Left(2 + m) + Cell / 2f, top + Cell + Caption - 5,
+                    SKTextAlign.Center, small, ink);
+            }
+        }
+
+        DrawLegend(canvas, classes, width, legendTop, small, ink);
+
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static int Left(int column) => Gap + column * (Cell + Gap);
+
+    private static void Draw(SKCanvas canvas, byte[] rgb, int size, int left, int top, SKSamplingOptions sampling)
+    {
+        using var bitmap = RgbPng.ToBitmap(rgb, size, size);
+        using var image = SKImage.FromBitmap(bitmap);
+        canvas.DrawImage(image, new SKRect(left, top, left + Cell, top + Cell), sampling);
+    }
+
+    private static void DrawLegend(SKCanvas canvas, IReadOnlyList<SegmentationClass> classes, int width, int top, SKFont font, SKPaint ink)
+    {
+        using var swatch = new SKPaint { IsAntialias = false };
+        using var border = new SKPaint { Color = SKColors.Gray, Style = SKPaintStyle.Stroke };
+        var layout = LegendLayout(classes, width, font);
+        for (var i = 0; i < classes.Count; i++)
+        {
+            var (x, line) = layout[i];
+            var y = top + line * LegendRow;
+            swatch.Color = new SKColor(classes[i].R, classes[i].G, classes[i].B);
+            var box = new SKRect(x, y + 4, x + 16, y + 20);
+            canvas.DrawRect(box, swatch);
+            canvas.DrawRect(box, border);
+            canvas.DrawText(classes[i].Name, x + 22, y + 17, SKTextAlign.Left, font, ink);
+        }
+    }
+
+    /// <summary>Where each legend entry goes: left edge and line, wrapping at the picture's width.</summary>
+    private static List<(float X, int Line)> LegendLayout(IReadOnlyList<SegmentationClass> classes, int width, SKFont font)
+    {
+        var layout = new List<(float, int)> { Capacity = classes.Count };
+        var (x, line) = ((float)Gap, 0);
+        foreach (var c in classes)
+        {
+            var entry = 22 + font.MeasureText(c.Name) + 18;
+            if (x + entry > width - Gap && x > Gap) (x, line) = (Gap, line + 1);
+            layout.Add((x, line));
+            x += entry;
+        }
+        if (layout.Count == 0) layout.Add((Gap, 0));
+        return layout;
+    }
+
+    /// <summary>Share of labelled pixels predicted right; null when the image has no labelled pixel.</summary>
+    private static double? PixelAccuracy(byte[] prediction, byte[] truth)
+    {
+        long labelled = 0, right = 0;
+        for (var i = 0; i < truth.Length; i++)
+        {
+            if (truth[i] == Labels.Ignore) continue;
+            labelled++;
+            if (prediction[i] == truth[i]) right++;
+        }
+        return labelled == 0 ? null : (double)right / labelled;
+    }
+}
