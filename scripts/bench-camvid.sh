@@ -9,8 +9,8 @@
 # The service runs in a throwaway data folder (SQLite, in-process worker) on 127.0.0.1:$PORT, niced.
 # Images are resized (stretched) to SIZE×SIZE, masks with nearest neighbour; mIoU is measured on val at that size.
 #
-# Knobs (environment): SIZE=128 SEED=42 BATCH=8 TEACHER_C=16 TEACHER_D=4 TEACHER_EPOCHS=20 TEACHER_LR=0.003
-#   STUDENT_C=4 STUDENT_D=4 STUDENT_EPOCHS=20 STUDENT_LR=0.005 TOPK=4 ROTATION=5 PORT=5091 KEEP=0 (1 keeps the data folder)
+# Knobs (environment): SIZE=128 SEED=42 BATCH=8 TEACHER_C=16 TEACHER_D=4 TEACHER_EPOCHS=12 TEACHER_LR=0.003
+#   STUDENT_C=4 STUDENT_D=4 STUDENT_EPOCHS=12 STUDENT_LR=0.005 TOPK=4 ROTATION=5 PORT=5091 KEEP=0 (1 keeps the data folder)
 # Prints the pipeline report and each job's wall time. Needs: dotnet (SDK 10), curl, jq.
 set -euo pipefail
 
@@ -20,14 +20,16 @@ camvid=$(realpath "${1:-$repo/../shared/datasets/camvid}")
 for tool in dotnet curl jq; do command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }; done
 
 SIZE=${SIZE:-128} SEED=${SEED:-42} BATCH=${BATCH:-8} TOPK=${TOPK:-4} ROTATION=${ROTATION:-5} PORT=${PORT:-5091}
-TEACHER_C=${TEACHER_C:-16} TEACHER_D=${TEACHER_D:-4} TEACHER_EPOCHS=${TEACHER_EPOCHS:-20} TEACHER_LR=${TEACHER_LR:-0.003}
-STUDENT_C=${STUDENT_C:-4} STUDENT_D=${STUDENT_D:-4} STUDENT_EPOCHS=${STUDENT_EPOCHS:-20} STUDENT_LR=${STUDENT_LR:-0.005}
+TEACHER_C=${TEACHER_C:-16} TEACHER_D=${TEACHER_D:-4} TEACHER_EPOCHS=${TEACHER_EPOCHS:-12} TEACHER_LR=${TEACHER_LR:-0.003}
+STUDENT_C=${STUDENT_C:-4} STUDENT_D=${STUDENT_D:-4} STUDENT_EPOCHS=${STUDENT_EPOCHS:-12} STUDENT_LR=${STUDENT_LR:-0.005}
 api="http://127.0.0.1:$PORT"
 data=$(mktemp -d -t distill-camvid-XXXXXX)
 log="$data/api.log"
 
 cleanup() {
+  local rc=$?
   [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  if [ "$rc" != 0 ] && [ -f "$log" ]; then echo "bench: failed (exit $rc); last lines of the service log:" >&2; tail -n 30 "$log" >&2; fi
   if [ "${KEEP:-0}" = 1 ]; then echo "bench: data kept in $data"; else rm -rf "$data"; fi
 }
 trap cleanup EXIT

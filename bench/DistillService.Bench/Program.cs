@@ -1,23 +1,36 @@
 using DistillService.Bench;
 
 // Benchmarks print JSON lines of figures; they are programs, not tests.
-var command = args.FirstOrDefault() ?? "help";
+// The step benchmark is the default: `-- --size 128 …` with no command runs it.
+var command = args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal) ? "steps" : args[0];
+var options = command == "steps" ? args : args[1..];
 string Option(string name, string fallback)
 {
-    var index = Array.IndexOf(args, $"--{name}");
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    var index = Array.IndexOf(options, $"--{name}");
+    return index >= 0 && index + 1 < options.Length ? options[index + 1] : fallback;
 }
 
 return command switch
 {
+    "steps" => Steps(BenchSettings.Parse(options)),
+    "variants" => new Variants(BenchSettings.Parse(options)).Run(),
     "poll-latency" => await PollLatency.RunAsync(
         Option("url", "http://127.0.0.1:5080"), int.Parse(Option("rate", "100")), int.Parse(Option("seconds", "20")),
         Environment.GetEnvironmentVariable("DISTILL_API_KEY")),
     _ => Usage(),
 };
 
+static int Steps(BenchSettings settings) =>
+    settings.RssSteps > 0 ? new RssSteps(settings).Run() : new StepBenchmark(settings).Run();
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: DistillService.Bench poll-latency [--url http://127.0.0.1:5080] [--rate 100] [--seconds 20]");
+    Console.Error.WriteLine("""
+        usage: DistillService.Bench [steps] [--size 128] [--batch 8] [--threads 2] [--iters 10] [--warmup 2] [--device cpu]
+                                    [--classes 12] [--teacher-channels 32] [--student-channels 8] [--depth 4]
+                                    [--only teacher_train,kd_offline,…] [--rss-steps 1000]
+               DistillService.Bench variants [same options]   (channels-last and inference_mode, with parity)
+               DistillService.Bench poll-latency [--url http://127.0.0.1:5080] [--rate 100] [--seconds 20]
+        """);
     return 2;
 }

@@ -14,6 +14,8 @@ var app = builder.Build();
 app.UseApi();
 
 app.MapJobsApi();
+app.MapJobEventsApi();
+app.MapModelsApi();
 app.MapPipelinesApi();
 app.MapDatasetsApi();
 app.MapHealthChecks("/health");

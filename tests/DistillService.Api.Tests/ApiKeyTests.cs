@@ -31,6 +31,7 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
         { "POST", $"/api/jobs/{Guid.NewGuid()}/cancel" },
         { "POST", $"/api/jobs/{Guid.NewGuid()}/retry" },
         { "GET", $"/api/jobs/{Guid.NewGuid()}/artifacts/weights.bin" },
+        { "POST", $"/api/models/{Guid.NewGuid()}/predict" },
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using DistillService.Api.Contracts;
+using DistillService.Api.OpenApi;
 using DistillService.Api.Security;
 using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
@@ -23,8 +24,11 @@ public static class JobsApi
             .WithSummary("Train a teacher U-Net")
             .WithDescription("Queues a job that trains a wide U-Net with per-pixel cross-entropy (ignore index 255) and Adam, "
                 + "evaluates on the validation split after every epoch, checkpoints every epoch and stores the final weights "
-                + "as the artifact `weights.bin`. Every field has a default; the example finishes in about a minute on 2 CPU cores. "
-                + "Returns 202 with the job and its URL in `Location`; poll it until `status` is `succeeded`.");
+                + "as the artifact `weights.bin` and its loss and mIoU curves as `training-curves.png`. Every field has a default; "
+                + "`training.augmentation: null` trains without augmentation. The example runs as it is and finishes in about a "
+                + "minute on 2 CPU cores. Returns 202 with the job and its URL in `Location`; watch it with "
+                + "`GET /api/jobs/{id}/events` or poll `GET /api/jobs/{id}` until `status` is `succeeded`, then use its `id` as "
+                + "`teacherJobId` of a cache job or of `POST /api/models/{jobId}/predict`.");
         api.MapPost("/cache", SubmitCache)
             .WithName("SubmitCacheJob")
             .RequireApiKey()
@@ -33,7 +37,8 @@ public static class JobsApi
                 + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
                 + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact, "
                 + "argmax agreement, bytes per image, ratio to dense fp32) in `result`. If the teacher job is still running, "
-                + "the cache job waits for it.");
+                + "the cache job waits for it. To try the example, replace `teacherJobId` with the `id` that "
+                + "`POST /api/jobs/teacher` answered (or one from `GET /api/jobs?kind=teacher&status=succeeded`).");
         api.MapPost("/distill", SubmitDistill)
             .WithName("SubmitDistillJob")
             .RequireApiKey()
@@ -41,7 +46,11 @@ public static class JobsApi
             .WithDescription("Trains a narrow U-Net with α·CE + β·T²·KL(teacher ‖ student) averaged over labelled pixels. "
                 + "Offline mode reads the teacher from `cacheJobId`, applying each augmentation to the cached soft map exactly "
                 + "as to the image; online mode runs the teacher (`teacherJobId`) on every batch. β = 0 trains a baseline "
-                + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors`, `model-card.json`.");
+                + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors` (PyTorch: see the README), "
+                + "`model-card.json`, `training-curves.png` (CE, KD and total loss, val mIoU per epoch) and `predictions.png` "
+                + "(validation images: image | ground truth | teacher | student). To try the example, replace `cacheJobId` with "
+                + "the `id` of a succeeded cache job (`GET /api/jobs?kind=cache&status=succeeded`); for online mode send "
+                + "`teacherJobId` instead. The student's image size must be the teacher's.");
         api.MapPost("/{id:guid}/cancel", CancelJob)
             .WithName("CancelJob")
             .RequireApiKey()
@@ -79,14 +88,21 @@ public static class JobsApi
             .WithName("ListJobArtifacts")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Files a job produced")
-            .WithDescription("Name, size, SHA-256 and download URL of each artifact.");
+            .WithDescription("Name, size, SHA-256, content type and download URL of each artifact: `weights.bin`, "
+                + "`training-curves.png` (training jobs), `model.safetensors`, `model-card.json` and `predictions.png` "
+                + "(distill jobs), `comparison.png` (a pipeline's report job).");
         api.MapGet("/{id:guid}/artifacts/{name}", DownloadArtifact)
             .WithName("DownloadJobArtifact")
             .RequireApiKey()
+            .ProducesFile(StatusCodes.Status200OK, "The file, with its content type, ETag (its SHA-256) and Accept-Ranges.",
+                "application/octet-stream", "image/png", "application/json")
+            .ProducesFile(StatusCodes.Status206PartialContent, "The requested byte range (Range: bytes=start-end).",
+                "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Download an artifact")
             .WithDescription("Supports HTTP range requests. `weights.bin` is a TorchSharp state dict of the model "
-                + "(load it into `UNet` with `module.load`).");
+                + "(load it into `UNet` with `module.load`); `model.safetensors` is the same state dict for PyTorch; "
+                + "`.png` files are charts (Swagger UI shows them inline).");
         return api;
     }
 

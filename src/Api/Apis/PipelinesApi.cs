@@ -52,6 +52,9 @@ public static class PipelinesApi
             return TypedResults.Problem(title: "Pipeline not found", detail: $"There is no pipeline with id {id}.",
                 statusCode: StatusCodes.Status404NotFound);
         var jobs = await db.Jobs.AsNoTracking().Where(j => j.PipelineId == id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(pipeline.ToResponse(jobs));
+        var jobIds = jobs.Select(j => j.Id).ToList();
+        var charts = await db.Artifacts.AsNoTracking()
+            .Where(a => jobIds.Contains(a.JobId) && a.ContentType == PlotArtifacts.PngType).ToListAsync(cancellationToken);
+        return TypedResults.Ok(pipeline.ToResponse(jobs, charts));
     }
 }

@@ -1,3 +1,5 @@
+using DistillService.Api.Events;
+using DistillService.Api.Inference;
 using DistillService.Api.Infrastructure;
 using DistillService.Api.OpenApi;
 using DistillService.Api.Security;
@@ -21,11 +23,13 @@ public static class ApiExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.AllowTrailingCommas = true);
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>().AddOperationTransformer<ExampleBodiesTransformer>()
-            .AddOperationTransformer<ApiKeyOperationTransformer>());
+            .AddOperationTransformer<ApiKeyOperationTransformer>().AddOperationTransformer<ResponseContentTransformer>());
         services.AddHealthChecks().AddDbContextCheck<DistillDbContext>("database");
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
         services.AddSingleton<ApiKeyValidator>();
         services.AddSingleton<ApiKeyFilter>();
+        services.AddSingleton<JobEventStream>();
+        services.AddSingleton<ModelCache>();
 
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         if (worker.InProcess) builder.AddDistillJobServer();

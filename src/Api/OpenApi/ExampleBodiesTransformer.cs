@@ -6,12 +6,17 @@ using Microsoft.OpenApi;
 
 namespace DistillService.Api.OpenApi;
 
-/// <summary>Puts a runnable example body on each submission endpoint, so "Try it out" works as is.</summary>
+/// <summary>
+/// Puts an example body on each submission endpoint: "Try it out" runs the teacher and pipeline ones as
+/// they are; cache and distill need an earlier job's id pasted in (see <see cref="ExampleRequests"/>).
+/// </summary>
 internal sealed class ExampleBodiesTransformer : IOpenApiOperationTransformer
 {
     private static readonly Dictionary<string, object> Examples = new()
     {
         ["SubmitTeacherJob"] = ExampleRequests.Teacher,
+        ["SubmitCacheJob"] = ExampleRequests.Cache,
+        ["SubmitDistillJob"] = ExampleRequests.Distill,
         ["SubmitPipeline"] = ExampleRequests.Pipeline,
     };
 

@@ -22,7 +22,7 @@ public sealed class PlotArtifacts(
     /// <summary>Validation images drawn in predictions.png.</summary>
     public const int PredictionImages = 4;
 
-    private const string PngType = "image/png";
+    public const string PngType = "image/png";
 
     /// <summary>training-curves.png from the job's per-epoch metrics rows.</summary>
     public void PublishTrainingCurves(JobRecord job) => Try(job.Id, ArtifactNames.TrainingCurves, () =>

@@ -1,0 +1,11 @@
+namespace DistillService.Api.Contracts;
+
+/// <summary>
+/// The class map of <c>POST /api/models/{jobId}/predict?format=raw</c>: <see cref="Mask"/> has
+/// <see cref="Height"/> rows of <see cref="Width"/> class ids each (row-major, top row first), ids
+/// index <see cref="Classes"/>.
+/// </summary>
+public sealed record PredictionResponse(Guid JobId, int Width, int Height, IReadOnlyList<DatasetClass> Classes, int[][] Mask);
+
+/// <summary>The multipart form of a prediction (documents the endpoint; the handler reads the form itself).</summary>
+public sealed record PredictForm(IFormFile Image);

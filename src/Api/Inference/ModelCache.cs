@@ -1,0 +1,94 @@
+using DistillService.Core.Jobs;
+
+namespace DistillService.Api.Inference;
+
+/// <summary>
+/// The last few models used for predictions, kept loaded so repeated requests skip reading and
+/// building the network. A model is disposed only once no prediction is using it.
+/// </summary>
+public sealed class ModelCache(TrainedModels models) : IDisposable
+{
+    /// <summary>Models kept at once; a teacher of the default size takes a few MB, a large one ~30 MB.</summary>
+    public const int Capacity = 4;
+
+    private readonly Lock _gate = new();
+    private readonly LinkedList<Entry> _recent = new(); // most recently used first
+    private readonly Dictionary<Guid, LinkedListNode<Entry>> _byJob = [];
+
+    /// <summary>Runs <paramref name="use"/> with the job's model, loading it on first use. Synchronous (torch scopes).</summary>
+    public T Use<T>(Guid jobId, Func<LoadedModel, T> use)
+    {
+        while (true)
+        {
+            var entry = Acquire(jobId);
+            // One prediction at a time per model: forward passes share the module's buffers.
+            lock (entry.Gate)
+            {
+                if (entry.Disposed) continue; // evicted between lookup and use: load again
+                return use(entry.Model);
+            }
+        }
+    }
+
+    /// <summary>Whether the job's model is loaded now (for tests and diagnostics).</summary>
+    public bool Contains(Guid jobId)
+    {
+        lock (_gate) return _byJob.ContainsKey(jobId);
+    }
+
+    private Entry Acquire(Guid jobId)
+    {
+        List<Entry> evicted = [];
+        Entry entry;
+        lock (_gate)
+        {
+            if (_byJob.TryGetValue(jobId, out var node))
+            {
+                _recent.Remove(node);
+                _recent.AddFirst(node);
+                return node.Value;
+            }
+            entry = new Entry(models.Load(jobId, "cpu"));
+            _byJob[jobId] = _recent.AddFirst(entry);
+            while (_recent.Count > Capacity)
+            {
+                var last = _recent.Last!.Value;
+                _recent.RemoveLast();
+                _byJob.Remove(last.Model.JobId);
+                evicted.Add(last);
+            }
+        }
+        // Outside the cache lock: waits for a prediction still running on the evicted model.
+        foreach (var old in evicted) old.Dispose();
+        return entry;
+    }
+
+    public void Dispose()
+    {
+        List<Entry> all;
+        lock (_gate)
+        {
+            all = [.. _recent];
+            _recent.Clear();
+            _byJob.Clear();
+        }
+        foreach (var entry in all) entry.Dispose();
+    }
+
+    private sealed class Entry(LoadedModel model) : IDisposable
+    {
+        public Lock Gate { get; } = new();
+        public LoadedModel Model { get; } = model;
+        public bool Disposed { get; private set; }
+
+        public void Dispose()
+        {
+            lock (Gate)
+            {
+                if (Disposed) return;
+                Disposed = true;
+                Model.Dispose();
+            }
+        }
+    }
+}
