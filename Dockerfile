@@ -45,9 +45,10 @@ RUN dotnet publish src/Api/DistillService.Api.csproj -c Release -o /app/api --no
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 
 # curl: for the compose health check (aspnet images have none); libfontconfig1: SkiaSharp's
-# native library links against it.
+# native library links against it; fonts-dejavu-core: the text of the PNG charts (the base image
+# has no fonts, and SkiaSharp would draw titles, axes and legends blank).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl libfontconfig1 \
+ && apt-get install -y --no-install-recommends curl libfontconfig1 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 # Blob store (datasets, caches, checkpoints, artifacts; SQLite file when Storage__Provider=Sqlite).

@@ -6,7 +6,8 @@
 #
 # The dataset is registered where it lies: Storage:DatasetsRoot is pointed at its parent folder and the
 # registration names the folder, so nothing is copied (CamVid's terms do not allow redistributing it).
-# The service runs in a throwaway data folder (SQLite, in-process worker) on 127.0.0.1:$PORT, niced.
+# The service runs in a throwaway data folder (SQLite, in-process worker) on 127.0.0.1:$PORT, niced, with
+# every core for torch (only this script talks to it).
 # Images are resized (stretched) to SIZE×SIZE, masks with nearest neighbour; mIoU is measured on val at that size.
 #
 # Knobs (environment): SIZE=128 SEED=42 BATCH=8 TEACHER_C=16 TEACHER_D=4 TEACHER_EPOCHS=12 TEACHER_LR=0.003
@@ -40,7 +41,7 @@ dotnet build "$repo/src/Api/DistillService.Api.csproj" -c Release -v q -nologo >
 echo "bench: starting the service on $api (data: $data, datasets root: $(dirname "$camvid"))"
 (cd "$repo/src/Api" && exec nice -n 10 env \
   Storage__DataRoot="$data" Storage__DatasetsRoot="$(dirname "$camvid")" Urls="$api" \
-  Worker__InProcess=true Worker__QueuePollInterval=00:00:01 \
+  Worker__InProcess=true Worker__QueuePollInterval=00:00:01 Torch__ReservedCores=0 \
   dotnet "bin/Release/net10.0/DistillService.Api.dll") >"$log" 2>&1 &
 server=$!
 for _ in $(seq 120); do curl -sf "$api/health" >/dev/null 2>&1 && break; sleep 1; done

@@ -8,7 +8,7 @@ namespace DistillService.Bench;
 /// </summary>
 internal sealed record BenchSettings(
     int Size, int Batch, int Threads, int Iters, int Warmup, string Device, int Classes,
-    int TeacherChannels, int StudentChannels, int Depth, IReadOnlySet<string>? Only, int RssSteps)
+    int TeacherChannels, int StudentChannels, int Depth, IReadOnlySet<string>? Only, int RssSteps, int Rounds)
 {
     public static BenchSettings Parse(IReadOnlyList<string> args)
     {
@@ -35,7 +35,8 @@ internal sealed record BenchSettings(
             StudentChannels: Integer("student-channels", 8),
             Depth: Integer("depth", 4),
             Only: only.Length == 0 ? null : only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(),
-            RssSteps: Integer("rss-steps", 0));
+            RssSteps: Integer("rss-steps", 0),
+            Rounds: Integer("rounds", 2));
         settings.Validate();
         return settings;
     }
@@ -49,6 +50,7 @@ internal sealed record BenchSettings(
         // A step's time is the gap between two progress reports, so at least one step must come first.
         ArgumentOutOfRangeException.ThrowIfLessThan(Warmup, 1, "--warmup");
         ArgumentOutOfRangeException.ThrowIfLessThan(Batch, 1, "--batch");
+        ArgumentOutOfRangeException.ThrowIfLessThan(Rounds, 1, "--rounds");
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, "--threads");
         // The synthetic set has 7 classes; more are allowed (padded, see PaddedClasses), fewer are not.
         ArgumentOutOfRangeException.ThrowIfLessThan(Classes, 7, "--classes");

@@ -9,13 +9,15 @@ namespace DistillService.Bench;
 
 /// <summary>
 /// The default command: one JSON line per measurement, then a summary with the ratios the performance issue
-/// asks for. Measurements that are compared with each other run back to back, because the machine is shared
-/// and its speed drifts over minutes.
+/// asks for. Steps that are compared with each other form a group and run in rounds (A B C A B C …) with their
+/// timings pooled, because the machine is shared and its speed drifts over minutes.
 /// </summary>
 internal sealed class StepBenchmark(BenchSettings settings)
 {
     private readonly Dictionary<string, double> medians = [];
     private readonly Dictionary<string, double> rates = [];
+
+    private sealed record Measured(string Step, string Note, Func<Timings> Measure);
 
     public int Run()
     {
@@ -25,10 +27,13 @@ internal sealed class StepBenchmark(BenchSettings settings)
         Report.Line(new
         {
             step = "config",
-            settings.Size, settings.Batch, settings.Threads, settings.Iters, settings.Warmup, settings.Device,
+            settings.Size, settings.Batch, settings.Threads, settings.Iters, settings.Warmup, settings.Rounds, settings.Device,
             classes = settings.Classes, settings.TeacherChannels, settings.StudentChannels, settings.Depth,
             cores = Environment.ProcessorCount,
             allocatorTuned = TorchRuntime.AllocatorTuned,
+            // OpenMP reads these once, when libtorch loads; they change step times a lot on a loaded machine.
+            ompWaitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
+            gompSpinCount = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"),
             loadAverage = loadBefore,
             rssMiB = Round(rssBefore),
         });
@@ -48,34 +53,28 @@ internal sealed class StepBenchmark(BenchSettings settings)
         try
         {
             var random = new RandomDataset(runs.Images, settings.Size, settings.Classes);
-            Step("teacher_train", () => runs.Teacher(random), note: "TeacherTrainer step on in-memory random samples, no augmentation");
-            Step("teacher_train_minimal", () => MinimalLoop.TeacherTrain(settings).Timings, note: "bare TorchSharp loop, torch.optim.Adam");
-            Step("teacher_train_minimal_our_adam", () => MinimalLoop.TeacherTrain(settings, ourAdam: true).Timings,
-                note: "bare loop with the service's AdamOptimizer");
-
-            using (var online = new OnlineTeacherSignal(teacher))
-            {
-                Step("kd_online", () => runs.Student(random, online, DistillationModes.Online).Timings,
-                    note: "DistillationTrainer step, teacher forward every batch, random samples, no augmentation");
-            }
+            Group(
+                new("teacher_train", "TeacherTrainer step on in-memory random samples, no augmentation", () => runs.Teacher(random)),
+                new("teacher_train_minimal", "bare TorchSharp loop, torch.optim.Adam", () => MinimalLoop.TeacherTrain(settings).Timings),
+                new("teacher_train_minimal_our_adam", "bare loop with the service's AdamOptimizer",
+                    () => MinimalLoop.TeacherTrain(settings, ourAdam: true).Timings));
 
             var shapes = new PaddedClasses(PaddedClasses.Shapes("train", runs.Images, settings.Size), settings.Classes);
             var cache = new CacheBench(settings, cacheDirectory);
-            if (NeedsCache()) Line(cache.Write(teacher, shapes));
-            if (settings.Runs("cache_read")) Line(cache.Read(runs.Images));
-            if (settings.Runs("data_pipeline")) Line(new DataPipeline(settings, shapes, cacheDirectory).Measure());
+            if (NeedsCache()) Report.Line(cache.Write(teacher, shapes));
+            if (settings.Runs("cache_read")) Report.Line(cache.Read(runs.Images));
+            if (settings.Runs("data_pipeline")) Report.Line(new DataPipeline(settings, shapes, cacheDirectory).Measure());
 
-            using (var fixedTeacher = new FixedTeacherSignal(settings.Batch, settings.Classes, settings.Size, device))
-            {
-                Step("kd_offline", () => runs.Student(random, fixedTeacher, DistillationModes.Offline).Timings,
-                    note: "DistillationTrainer step, teacher map already in memory, random samples, no augmentation");
-            }
-            if (settings.Runs("kd_offline_end_to_end"))
-            {
-                using var offline = new OfflineTeacherSignal(TeacherCacheReader.Open(cacheDirectory), ownsReader: true);
-                Step("kd_offline_end_to_end", () => runs.Student(shapes, offline, DistillationModes.Offline, TrainerRuns.Augmentation).Timings,
-                    note: "DistillationTrainer on synthetic-shapes (rendered, prefetched), augmented, teacher from the cache");
-            }
+            using var online = new OnlineTeacherSignal(teacher);
+            using var fixedTeacher = new FixedTeacherSignal(settings.Batch, settings.Classes, settings.Size, device);
+            using var offline = NeedsCache() ? new OfflineTeacherSignal(TeacherCacheReader.Open(cacheDirectory), ownsReader: true) : null;
+            Group(
+                new("kd_online", "DistillationTrainer step, teacher forward every batch, random samples, no augmentation",
+                    () => runs.Student(random, online, DistillationModes.Online).Timings),
+                new("kd_offline", "DistillationTrainer step, teacher map already in memory, random samples, no augmentation",
+                    () => runs.Student(random, fixedTeacher, DistillationModes.Offline).Timings),
+                new("kd_offline_end_to_end", "DistillationTrainer on synthetic-shapes (rendered, prefetched), augmented, teacher from the cache",
+                    () => runs.Student(shapes, offline!, DistillationModes.Offline, TrainerRuns.Augmentation).Timings));
 
             Inference("infer_teacher_b1", teacher, 1);
             Inference("infer_student_b1", student, 1);
@@ -99,31 +98,41 @@ internal sealed class StepBenchmark(BenchSettings settings)
             peakRssMiB = Round(ProcessStats.PeakRssMiB()),
             loadAverageBefore = loadBefore,
             loadAverageAfter = ProcessStats.LoadAverage(),
-            ratios = "endToEndOverOffline and offlineOverOnline compare image rates (target ≥ 0.95 and ≥ 1.3); oursOverMinimal compares step times (1.0 = parity)",
+            ratios = "endToEndOverOffline and offlineOverOnline compare image rates (targets ≥ 0.95 and ≥ 1.3); oursOverMinimal compares step times (1.0 = parity)",
         });
         return 0;
     }
 
     private bool NeedsCache() => new[] { "cache_write", "cache_read", "data_pipeline", "kd_offline_end_to_end" }.Any(settings.Runs);
 
-    private void Step(string step, Func<Timings> measure, string note)
+    /// <summary>Runs the asked-for steps of a group in rounds and prints each with its pooled timings.</summary>
+    private void Group(params Measured[] group)
     {
-        if (!settings.Runs(step)) return;
-        Report.Note($"{step}…");
-        var timings = measure();
-        medians[step] = timings.MedianMs;
-        rates[step] = timings.ImagesPerSecond(settings.Batch);
-        Report.Line(timings.Fields(step, settings.Batch, note));
+        var selected = group.Where(m => settings.Runs(m.Step)).ToArray();
+        var pooled = selected.ToDictionary(m => m.Step, _ => new List<double>());
+        for (var round = 1; round <= settings.Rounds; round++)
+        {
+            foreach (var measured in selected)
+            {
+                Report.Note($"{measured.Step}, round {round}/{settings.Rounds}…");
+                pooled[measured.Step].AddRange(measured.Measure().Milliseconds);
+            }
+        }
+        foreach (var measured in selected)
+        {
+            var timings = new Timings(pooled[measured.Step]);
+            medians[measured.Step] = timings.MedianMs;
+            rates[measured.Step] = timings.ImagesPerSecond(settings.Batch);
+            Report.Line(timings.Fields(measured.Step, settings.Batch, measured.Note));
+        }
     }
 
     private void Inference(string step, UNet model, int batch)
     {
         if (!settings.Runs(step)) return;
         Report.Note($"{step}…");
-        Line(Bench.Inference.Measure(step, model, settings, batch));
+        Report.Line(Bench.Inference.Measure(step, model, settings, batch));
     }
-
-    private static void Line(object record) => Report.Line(record);
 
     private static double? Ratio(Dictionary<string, double> values, string numerator, string denominator) =>
         values.TryGetValue(numerator, out var a) && values.TryGetValue(denominator, out var b) ? Math.Round(a / b, 3) : null;

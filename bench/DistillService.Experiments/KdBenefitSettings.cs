@@ -1,4 +1,5 @@
 using System.Globalization;
+using DistillService.Core.Training;
 
 namespace DistillService.Experiments;
 
@@ -13,6 +14,7 @@ internal sealed record KdBenefitSettings
     public int TeacherDepth { get; init; } = 3;
     public int TeacherEpochs { get; init; } = 12;
     public double TeacherLr { get; init; } = 0.003;
+    public string TeacherSchedule { get; init; } = LearningRateSchedules.Constant;
     /// <summary>Load the teacher from this file if it exists, else train it and save it there (reuse across runs).</summary>
     public string? TeacherWeights { get; init; }
 
@@ -20,6 +22,7 @@ internal sealed record KdBenefitSettings
     public int StudentDepth { get; init; } = 3;
     public int Epochs { get; init; } = 12;
     public double Lr { get; init; } = 0.003;
+    public string Schedule { get; init; } = LearningRateSchedules.Constant;
     public int BatchSize { get; init; } = 16;
     public int ImageSize { get; init; } = 64;
     public int TrainCount { get; init; } = 512;
@@ -38,8 +41,8 @@ internal sealed record KdBenefitSettings
     public string Label { get; init; } = "default";
 
     public static string Help =>
-        "options: --teacher-channels --teacher-depth --teacher-epochs --teacher-lr --teacher-weights <file> "
-        + "--student-channels --student-depth --epochs --lr --batch-size --image-size --train-count --val-count "
+        "options: --teacher-channels --teacher-depth --teacher-epochs --teacher-lr --teacher-schedule constant|cosine "
+        + "--teacher-weights <file> --student-channels --student-depth --epochs --lr --schedule constant|cosine --batch-size --image-size --train-count --val-count "
         + "--augment true|false --seeds 1,2,3 --alpha --beta --temperature --modes baseline,online,offline --top-k --threads --label";
 
     public static KdBenefitSettings Parse(IReadOnlyList<string> args)
@@ -63,11 +66,13 @@ internal sealed record KdBenefitSettings
         "--teacher-depth" => this with { TeacherDepth = Int(value) },
         "--teacher-epochs" => this with { TeacherEpochs = Int(value) },
         "--teacher-lr" => this with { TeacherLr = Double(value) },
+        "--teacher-schedule" => this with { TeacherSchedule = value },
         "--teacher-weights" => this with { TeacherWeights = value },
         "--student-channels" => this with { StudentChannels = Int(value) },
         "--student-depth" => this with { StudentDepth = Int(value) },
         "--epochs" => this with { Epochs = Int(value) },
         "--lr" => this with { Lr = Double(value) },
+        "--schedule" => this with { Schedule = value },
         "--batch-size" => this with { BatchSize = Int(value) },
         "--image-size" => this with { ImageSize = Int(value) },
         "--train-count" => this with { TrainCount = Int(value) },

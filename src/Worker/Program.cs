@@ -1,4 +1,7 @@
 using DistillService.Core;
+using DistillService.Core.Persistence;
+using DistillService.Worker;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 var builder = Host.CreateApplicationBuilder(args);
 
@@ -7,5 +10,11 @@ builder.AddDistillCore();
 
 // A Hangfire server consuming the configured queues ("gpu,cpu" where CUDA is available, else "cpu").
 builder.AddDistillJobServer();
+
+// Liveness for container health checks: a file refreshed while the database answers (Health:File).
+builder.Services.AddHealthChecks().AddDbContextCheck<DistillDbContext>("database");
+builder.Services.AddSingleton<IHealthCheckPublisher>(
+    new HealthFilePublisher(builder.Configuration["Health:File"] ?? HealthFilePublisher.DefaultPath));
+builder.Services.Configure<HealthCheckPublisherOptions>(o => o.Period = TimeSpan.FromSeconds(15));
 
 builder.Build().Run();

@@ -41,7 +41,7 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
         var client = _factory.CreateClient();
         foreach (var key in new[] { null, "", "wrong-key", "FIRST-KEY", "first-key-and-more" })
         {
-            var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = method == "POST" ? JsonContent.Create(new { }) : null };
+            var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(method, url) };
             if (key is not null) request.Headers.Add("X-Api-Key", key);
             var response = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -50,12 +50,18 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
 
         foreach (var key in new[] { "first-key", "second-key" })
         {
-            var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = method == "POST" ? JsonContent.Create(new { }) : null };
+            var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(method, url) };
             request.Headers.Add("X-Api-Key", key);
             var response = await client.SendAsync(request);
             Assert.NotEqual(HttpStatusCode.Unauthorized, response.StatusCode);
         }
     }
+
+    // Predict accepts only multipart forms (other types are a 415 from routing, before any key check).
+    private static HttpContent? Body(string method, string url) => method != "POST" ? null
+        : url.EndsWith("/predict", StringComparison.Ordinal)
+            ? new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "image", "a.png" } }
+            : JsonContent.Create(new { });
 
     [Theory]
     [InlineData("/api/jobs")]

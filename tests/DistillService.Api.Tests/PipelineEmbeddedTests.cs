@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
+using DistillService.Core.Plots;
 
 namespace DistillService.Api.Tests;
 
+[Collection(IsolatedHostCollection.Name)]
 public sealed class PipelineEmbeddedTests : IDisposable
 {
     private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();
@@ -88,7 +90,45 @@ public static class PipelineWalkthrough
         Assert.Equal(7, card.GetProperty("classes").GetArrayLength());
         Assert.Equal(32, card.GetProperty("input").GetProperty("height").GetInt32());
         Assert.Equal(3, card.GetProperty("input").GetProperty("mean").GetArrayLength());
+
+        await AssertChartsAsync(client, pipeline);
+        await AssertStudentPredictsAsync(client, studentId!);
         return pipeline;
+    }
+
+    /// <summary>The report's comparison, every training job's curves and every student's predictions, linked and valid.</summary>
+    private static async Task AssertChartsAsync(HttpClient client, JsonElement pipeline)
+    {
+        var charts = pipeline.GetProperty("charts").EnumerateArray()
+            .Select(c => (Role: c.GetProperty("role").GetString(), Name: c.GetProperty("name").GetString(), Url: c.GetProperty("url").GetString()!))
+            .ToList();
+        Assert.Equal(
+            [("report", "comparison.png"), ("teacher", "training-curves.png"), ("student", "predictions.png"),
+                ("student", "training-curves.png"), ("baseline", "predictions.png"), ("baseline", "training-curves.png")],
+            charts.Select(c => (c.Role, c.Name)));
+        foreach (var chart in charts)
+        {
+            var (width, height) = PngAssert.Valid(await client.GetByteArrayAsync(chart.Url), minBytes: 5_000);
+            switch (chart.Name)
+            {
+                case "comparison.png": Assert.True(width >= 900 && height >= 400, $"comparison is {width}×{height}"); break;
+                case "training-curves.png": Assert.Equal((TrainingCurvesChart.Width, TrainingCurvesChart.Height), (width, height)); break;
+                // image | ground truth | teacher | student, four validation images.
+                default: Assert.True(width >= 4 * 160 && height >= 4 * 160, $"predictions are {width}×{height}"); break;
+            }
+        }
+    }
+
+    /// <summary>The student segments an image of another size (its own predictions chart) into a mask of that size.</summary>
+    private static async Task AssertStudentPredictsAsync(HttpClient client, string studentId)
+    {
+        var image = await client.GetByteArrayAsync($"/api/jobs/{studentId}/artifacts/predictions.png");
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(image), "image", "grid.png" } };
+
+        var response = await client.PostAsync($"/api/models/{studentId}/predict", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(PngAssert.Valid(image), PngAssert.Valid(await response.Content.ReadAsByteArrayAsync(), minBytes: 100));
     }
 
     public static async Task<JsonElement> WaitAsync(HttpClient client, string location, TimeSpan timeout)

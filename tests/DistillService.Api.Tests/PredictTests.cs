@@ -12,6 +12,7 @@ using SkiaSharp;
 namespace DistillService.Api.Tests;
 
 /// <summary>POST /api/models/{jobId}/predict with a tiny teacher trained once for the class.</summary>
+[Collection(IsolatedHostCollection.Name)]
 public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
 {
     public sealed class TrainedTeacher : IAsyncLifetime
@@ -100,12 +101,11 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
 
     public static TheoryData<string, string> BadUploads => new()
     {
-        { "text", "not an image" },
+        { "text", "not a readable image" },
         { "empty", "empty" },
         { "truncated", "truncated" },
         { "huge", "4096 pixels a side" },
         { "wrong-field", "multipart/form-data file field named 'image'" },
-        { "json-body", "multipart/form-data file field named 'image'" },
         { "bad-format", "format must be" },
     };
 
@@ -121,7 +121,6 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
             "truncated" => Form(png[..(png.Length / 2)], "half.png"),
             "huge" => Form(PngHeader(5000, 3000), "bomb.png"),
             "wrong-field" => Form(png, "a.png", field: "file"),
-            "json-body" => JsonContent.Create(new { image = "a.png" }),
             _ => Form(png, "a.png"),
         };
 
@@ -130,6 +129,14 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ABodyThatIsNotAFormIsA415()
+    {
+        var response = await _client.PostAsync(Url(), JsonContent.Create(new { image = "a.png" }));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }
 
     [Fact]
@@ -186,18 +193,26 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
         return data.ToArray();
     }
 
-    /// <summary>A valid PNG signature and header chunk for an image far too large, with no pixel data behind it.</summary>
+    /// <summary>A PNG whose header claims a huge image, with only a few bytes of pixel data behind it.</summary>
     private static byte[] PngHeader(int width, int height)
     {
-        var chunk = new byte[4 + 4 + 13 + 4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, 13);
-        "IHDR"u8.CopyTo(chunk.AsSpan(4));
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk.AsSpan(8), width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk.AsSpan(12), height);
-        chunk[16] = 8; // bit depth
-        chunk[17] = 2; // RGB
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(21), Crc32(chunk.AsSpan(4, 17)));
-        return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. chunk];
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8; // bit depth
+        header[9] = 2; // RGB
+        return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A,
+            .. Chunk("IHDR", header), .. Chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]), .. Chunk("IEND", [])];
+    }
+
+    private static byte[] Chunk(string type, byte[] data)
+    {
+        var chunk = new byte[12 + data.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+        data.CopyTo(chunk, 8);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        return chunk;
     }
 
     private static uint Crc32(ReadOnlySpan<byte> bytes)

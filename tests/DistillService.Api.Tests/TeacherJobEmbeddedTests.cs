@@ -5,6 +5,7 @@ using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
 using DistillService.Core.Data;
 using DistillService.Core.Models;
+using DistillService.Core.Plots;
 using DistillService.Core.Training;
 using TorchSharp;
 
@@ -65,6 +66,10 @@ public static class TeacherJobWalkthrough
         var weights = await client.GetByteArrayAsync(weightsInfo.GetProperty("url").GetString());
         Assert.Equal(weightsInfo.GetProperty("bytes").GetInt64(), weights.Length);
         Assert.Equal(weightsInfo.GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(weights)));
+        var curves = Assert.Single(artifacts!, a => a.GetProperty("name").GetString() == "training-curves.png");
+        Assert.Equal("image/png", curves.GetProperty("contentType").GetString());
+        Assert.Equal((TrainingCurvesChart.Width, TrainingCurvesChart.Height),
+            PngAssert.Valid(await client.GetByteArrayAsync(curves.GetProperty("url").GetString()), minBytes: 5_000));
 
         using var model = ModelIO.LoadUNet(weights, new ModelSpec(BaseChannels: 4, Depth: 2), SyntheticShapesDataset.ClassList.Count);
         model.eval();

@@ -67,7 +67,7 @@ public sealed class TeacherJobResumeTests
     private static async Task<string> Sha256Async(HttpClient client, string location)
     {
         var artifacts = await client.GetFromJsonAsync<JsonElement[]>($"{location}/artifacts");
-        return Assert.Single(artifacts!).GetProperty("sha256").GetString()!;
+        return Assert.Single(artifacts!, a => a.GetProperty("name").GetString() == "weights.bin").GetProperty("sha256").GetString()!;
     }
 
     private static string[] Summaries(JsonElement[] metrics) => metrics

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using DistillService.Api.Contracts;
 using DistillService.Api.Inference;
 using DistillService.Api.OpenApi;
@@ -49,8 +50,9 @@ public static class ModelsApi
     /// key filter runs, so an unauthorised caller could make the server buffer 20 MB.
     /// </remarks>
     public static async Task<Results<FileContentHttpResult, Ok<PredictionResponse>, ValidationProblem, ProblemHttpResult>> Predict(
-        Guid jobId, HttpRequest request, [FromQuery] string? format, DistillDbContext db, ModelCache models, DatasetCatalog datasets,
-        CancellationToken cancellationToken)
+        Guid jobId, HttpRequest request,
+        [FromQuery, Description("`png` (default): the colourised mask; `raw`: the class ids as JSON.")] string? format,
+        DistillDbContext db, ModelCache models, DatasetCatalog datasets, CancellationToken cancellationToken)
     {
         var raw = format?.ToLowerInvariant() switch
         {

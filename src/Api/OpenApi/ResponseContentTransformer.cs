@@ -14,8 +14,12 @@ internal sealed class ResponseContentTransformer : IOpenApiOperationTransformer
         foreach (var file in metadata.OfType<FileResponseMetadata>())
         {
             var response = Response(operation, file.StatusCode, file.Description);
+            // Files first: Swagger UI offers the first media type as the default Accept.
+            var inferred = response.Content?.ToList() ?? [];
+            response.Content!.Clear();
             foreach (var type in file.ContentTypes)
-                response.Content![type] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+                response.Content[type] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+            foreach (var (type, media) in inferred) response.Content.TryAdd(type, media);
         }
         foreach (var stream in metadata.OfType<EventStreamMetadata>())
         {

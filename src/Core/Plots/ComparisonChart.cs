@@ -10,7 +10,7 @@ namespace DistillService.Core.Plots;
 /// </summary>
 public static class ComparisonChart
 {
-    public const int Height = 520;
+    public const int Height = 560;
 
     public static byte[] Render(PipelineReport report, IReadOnlyList<SegmentationClass> classes)
     {
@@ -37,24 +37,23 @@ public static class ComparisonChart
                 if (value is null) continue; // a class absent from truth and prediction has no IoU
                 var bar = plot.Add.Bar(position: g * slot + s, value: value.Value);
                 bar.Color = series[s].Colour;
-                // Labels only on the headline group: on every class they would crowd a 19-class chart.
-                if (g == 0) bar.Bars[0].Label = value.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
             }
             ticks.Add(new Tick(g * slot + (series.Count - 1) / 2.0, groups[g]));
         }
 
         foreach (var (label, _, colour) in series)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = label, FillColor = colour });
-        plot.Legend.IsVisible = true;
-        plot.Legend.Alignment = Alignment.UpperRight;
+        plot.ShowLegend(Edge.Bottom); // below the axes, so it never covers a bar
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Bottom.TickLabelStyle.Rotation = classes.Count > 8 ? 30 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = classes.Count > 8 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+        // Many classes: slanted names, and one more slot on the right for the last one to fit.
+        var slanted = classes.Count > 8;
+        plot.Axes.Bottom.TickLabelStyle.Rotation = slanted ? 30 : 0;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = slanted ? Alignment.MiddleLeft : Alignment.UpperCenter;
         plot.HideGrid();
-        plot.Axes.SetLimitsY(0, 1.25); // headroom for the legend above the bars
-        plot.Axes.SetLimitsX(-1, groups.Count * slot - 1);
+        plot.Axes.SetLimitsY(0, 1.02);
+        plot.Axes.SetLimitsX(-1, groups.Count * slot - 1 + (slanted ? slot : 0));
         plot.YLabel("IoU on the validation split");
         var gap = report.GapClosed is { } closed ? $", gap closed {closed:P0}" : "";
         plot.Title($"Teacher vs baseline vs distilled student ({report.ImageSize}×{report.ImageSize}, {report.Device}{gap})");
@@ -65,8 +64,9 @@ public static class ComparisonChart
 
     private static double? At(double?[] values, int id) => id >= 0 && id < values.Length ? values[id] : null;
 
+    // The headline numbers go in the legend: value labels on narrow bars would overlap.
     private static string Describe(ReportModel model) =>
-        $"{Parameters(model.ParameterCount)} params, {model.LatencyMsBatch1:0.##} ms";
+        $"mIoU {model.ValMeanIoU:0.000}, {Parameters(model.ParameterCount)} params, {model.LatencyMsBatch1:0.##} ms";
 
     private static string Parameters(long count) => count switch
     {

@@ -10,7 +10,7 @@ namespace DistillService.Core.Plots;
 public static class TrainingCurvesChart
 {
     public const int Width = 1200;
-    public const int Height = 450;
+    public const int Height = 500;
 
     public static byte[] Render(IReadOnlyList<EpochMetricRecord> rows, string title)
     {
@@ -34,7 +34,7 @@ public static class TrainingCurvesChart
         loss.XLabel("epoch");
         loss.YLabel("loss");
         loss.Axes.SetLimitsY(0, Math.Max(1e-3, rows.Select(r => Max(r.Loss, r.CeLoss, r.KdLoss)).DefaultIfEmpty(1).Max() * 1.08));
-        loss.ShowLegend(Alignment.UpperRight);
+        loss.ShowLegend(Edge.Bottom); // below the axes: curves are never hidden
 
         AddLine(quality, val, r => r.MeanIoU, "val mIoU", Colors.C3, LinePattern.Solid);
         AddLine(quality, val, r => r.PixelAccuracy, "val pixel accuracy", Colors.C4, LinePattern.Dashed);
@@ -42,7 +42,7 @@ public static class TrainingCurvesChart
         quality.XLabel("epoch");
         quality.YLabel("score");
         quality.Axes.SetLimitsY(0, 1.02);
-        quality.ShowLegend(Alignment.LowerRight);
+        quality.ShowLegend(Edge.Bottom);
 
         foreach (var plot in new[] { loss, quality })
         {

@@ -49,7 +49,16 @@ public sealed class AdamOptimizer : IDisposable
         secondMoments = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
     }
 
-    public double LearningRate { get; }
+    /// <summary>The step size of the next <see cref="Step"/>; trainers set it per step to follow a schedule.</summary>
+    public double LearningRate
+    {
+        get;
+        set
+        {
+            if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "Must be finite and non-negative.");
+            field = value;
+        }
+    }
 
     /// <summary>Updates taken so far (drives the bias correction).</summary>
     public long StepCount { get; private set; }

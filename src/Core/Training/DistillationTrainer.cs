@@ -70,13 +70,17 @@ public sealed class DistillationTrainer
 
         var step = new StepRunner(model, optimizer, NeedsTeacher ? teacher : null, Options.Distillation,
             spec.Augmentation is { } augmentation ? new Augmenter(augmentation, spec.Seed) : null, device);
+        var stepsPerEpoch = EpochPlan.StepsPerEpoch(train.Count, spec.BatchSize);
         EvaluationResult? validation = null;
         for (var epoch = (resumedFrom ?? 0) + 1; epoch <= spec.Epochs; epoch++)
         {
             model.train();
             var currentEpoch = epoch;
-            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
-                (indices, samples, index) => step.Run(indices, samples, currentEpoch, index));
+            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken, (indices, samples, index) =>
+            {
+                optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, index, stepsPerEpoch);
+                return step.Run(indices, samples, currentEpoch, index);
+            });
             validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
             callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation, losses.Ce, losses.Kd));
             callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, optimizer));

@@ -49,13 +49,17 @@ public sealed class TeacherTrainer
         var resumedFrom = CheckpointState.Resume(callbacks, spec.Epochs, model, optimizer);
 
         var augmenter = spec.Augmentation is { } augmentation ? new Augmenter(augmentation, spec.Seed) : null;
+        var stepsPerEpoch = EpochPlan.StepsPerEpoch(train.Count, spec.BatchSize);
         EvaluationResult? validation = null;
         for (var epoch = (resumedFrom ?? 0) + 1; epoch <= spec.Epochs; epoch++)
         {
             model.train();
             var currentEpoch = epoch;
-            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
-                (_, samples, step) => new StepLosses(TrainStep(model, optimizer, augmenter, device, samples, currentEpoch, step)));
+            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken, (_, samples, step) =>
+            {
+                optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, step, stepsPerEpoch);
+                return new StepLosses(TrainStep(model, optimizer, augmenter, device, samples, currentEpoch, step));
+            });
             validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
             callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation));
             callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, optimizer));
