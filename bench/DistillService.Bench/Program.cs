@@ -26,7 +26,7 @@ static int Steps(BenchSettings settings) =>
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: DistillService.Bench [steps] [--size 128] [--batch 8] [--threads 2] [--iters 10] [--warmup 2] [--device cpu]
+        usage: DistillService.Bench [steps] [--size 128] [--batch 8] [--threads 2] [--iters 10] [--warmup 2] [--rounds 2] [--device cpu]
                                     [--classes 12] [--teacher-channels 32] [--student-channels 8] [--depth 4]
                                     [--only teacher_train,kd_offline,…] [--rss-steps 1000]
                DistillService.Bench variants [same options]   (channels-last and inference_mode, with parity)

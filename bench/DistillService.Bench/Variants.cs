@@ -59,13 +59,10 @@ internal sealed class Variants(BenchSettings settings)
         var (images, _) = MinimalLoop.Batch(settings, device);
         Tensor expected;
         using (no_grad()) expected = a.forward(images);
-        Tensor actual;
-        using (IDisposable guard = inferenceMode ? inference_mode() : no_grad())
-        {
-            actual = b.forward(channelsLast ? ChannelsLast.Of(images) : images);
-            // Compared inside the guard: inference tensors cannot be used outside inference mode.
-            return Report.Round(expected.sub(actual).abs().max().item<float>(), 7);
-        }
+        using IDisposable guard = inferenceMode ? inference_mode() : no_grad();
+        var actual = b.forward(channelsLast ? ChannelsLast.Of(images) : images);
+        // Compared inside the guard: inference tensors cannot be used outside inference mode.
+        return Report.Round(expected.sub(actual).abs().max().item<float>(), 7);
     }
 
     /// <summary>A, B, A, B; returns A's pooled timings and first losses, B's through the out parameters.</summary>

@@ -6,6 +6,7 @@ using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
 using DistillService.Core.Torch;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +38,18 @@ public static class DistillCoreExtensions
         var dataRoot = storage.AbsoluteDataRoot(builder.Environment.ContentRootPath);
         Directory.CreateDirectory(dataRoot);
 
+        // Hangfire's defaults take a host's storage and job activator from process-wide statics
+        // (JobStorage.Current, JobActivator.Current) that every host's configuration overwrites: in a
+        // process with two hosts (the API tests) one host could poll the other's queue or build its jobs
+        // from the other's container. Each host keeps its own, captured when its configuration runs.
+        JobStorage? hostStorage = null;
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            sp.GetRequiredService<IGlobalConfiguration>(); // runs the configuration below, which sets hostStorage
+            return hostStorage ?? throw new InvalidOperationException("Hangfire storage was not configured.");
+        });
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+
         if (storage.Provider == StorageProvider.Postgres)
         {
             var connectionString = configuration.GetConnectionString("Postgres") is { Length: > 0 } cs
@@ -46,7 +59,7 @@ public static class DistillCoreExtensions
             services.AddDbContextFactory<PostgresDistillDbContext>(o => o.UseNpgsql(connectionString,
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 6, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<PostgresDistillDbContext>>();
-            services.AddHangfire(c => c.UseDistillDefaults().UsePostgreSqlStorage(
+            services.AddHangfire(c => hostStorage = c.UseDistillDefaults().UsePostgreSqlStorage(
                 o => o.UseNpgsqlConnection(connectionString),
                 new PostgreSqlStorageOptions
                 {
@@ -55,14 +68,14 @@ public static class DistillCoreExtensions
                     InvisibilityTimeout = worker.InvisibilityTimeout,
                     QueuePollInterval = worker.QueuePollInterval,
                     PrepareSchemaIfNecessary = true,
-                }));
+                }).Entry);
         }
         else
         {
             var databasePath = Path.Combine(dataRoot, "distill.db");
             services.AddDbContextFactory<SqliteDistillDbContext>(o => o.UseSqlite($"Data Source={databasePath}"));
             services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<SqliteDistillDbContext>>();
-            services.AddHangfire(c => c.UseDistillDefaults().UseSQLiteStorage(
+            services.AddHangfire(c => hostStorage = c.UseDistillDefaults().UseSQLiteStorage(
                 Path.Combine(dataRoot, "hangfire.db"),
                 new SQLiteStorageOptions
                 {
@@ -70,7 +83,7 @@ public static class DistillCoreExtensions
                     // The embedded server runs one job at a time, so that only matters after a crash.
                     InvisibilityTimeout = worker.InvisibilityTimeout,
                     QueuePollInterval = worker.QueuePollInterval,
-                }));
+                }).Entry);
         }
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContext());

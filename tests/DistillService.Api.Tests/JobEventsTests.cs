@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DistillService.Api.Tests;
 
 /// <summary>GET /api/jobs/{id}/events: progress, one event per epoch, and a final end event, over real HTTP.</summary>
-[Collection(IsolatedHostCollection.Name)]
 public sealed class JobEventsTests : IDisposable
 {
     private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();

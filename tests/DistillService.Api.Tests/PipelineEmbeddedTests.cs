@@ -6,7 +6,6 @@ using DistillService.Core.Plots;
 
 namespace DistillService.Api.Tests;
 
-[Collection(IsolatedHostCollection.Name)]
 public sealed class PipelineEmbeddedTests : IDisposable
 {
     private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();

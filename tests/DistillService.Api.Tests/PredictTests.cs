@@ -12,7 +12,6 @@ using SkiaSharp;
 namespace DistillService.Api.Tests;
 
 /// <summary>POST /api/models/{jobId}/predict with a tiny teacher trained once for the class.</summary>
-[Collection(IsolatedHostCollection.Name)]
 public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
 {
     public sealed class TrainedTeacher : IAsyncLifetime

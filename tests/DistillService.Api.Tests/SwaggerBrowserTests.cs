@@ -11,7 +11,6 @@ namespace DistillService.Api.Tests;
 /// What a new user does first: open Swagger UI in a browser, run the pipeline example, see 202.
 /// Real Kestrel and Debian's headless Chromium driven by Playwright (its own browser download is never used).
 /// </summary>
-[Collection(IsolatedHostCollection.Name)]
 public sealed class SwaggerBrowserTests : IDisposable
 {
     // No job server: the test needs the 202, not minutes of training on the CI machine's cores.

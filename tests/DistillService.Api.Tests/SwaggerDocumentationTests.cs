@@ -6,7 +6,6 @@ using DistillService.Api.Tests.Infrastructure;
 namespace DistillService.Api.Tests;
 
 /// <summary>Swagger that teaches: every operation explains itself, says what it returns, and offers a body that works.</summary>
-[Collection(IsolatedHostCollection.Name)]
 public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentationTests.Host>
 {
     public sealed class Host : IDisposable

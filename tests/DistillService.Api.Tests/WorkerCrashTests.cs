@@ -13,12 +13,16 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
 {
     private const int Epochs = 5;
 
-    private async Task<(DistillApiFactory Api, Dictionary<string, string?> Settings)> StartApiAsync(string database, string invisibility)
+    private async Task<(DistillApiFactory Api, Dictionary<string, string?> Settings)> StartApiAsync(
+        string database, string invisibility, PostgresServer? server = null)
     {
+        var connectionString = server is null
+            ? await postgres.CreateDatabaseAsync(database)
+            : await server.CreateDatabaseAsync($"{database}_{Guid.NewGuid():N}"[..40]);
         var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync(database),
+            ["ConnectionStrings:Postgres"] = connectionString,
             ["Worker:InProcess"] = "false",
             ["Worker:InvisibilityTimeout"] = invisibility,
             ["Auth:ApiKey"] = "crash-test-key",
@@ -87,14 +91,16 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
     [Fact]
     public async Task ADatabaseRestartMidJobLeavesAFinishedJobWithCompleteRecords()
     {
-        var (api, settings) = await StartApiAsync("restart", "00:00:08");
+        // A server of its own: restarting the shared one would break other tests' pooled connections.
+        await using var server = await PostgresServer.StartAsync();
+        var (api, settings) = await StartApiAsync("restart", "00:00:08", server);
         using var _ = api;
         var client = api.CreateClient();
         await using var worker = WorkerProcess.Start(settings);
 
         var location = await SubmitAsync(client);
         await WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);
-        await postgres.Server.RestartAsync("fast");
+        await server.RestartAsync("fast");
 
         var finished = await JobPolling.WaitForFinalStatusAsync(client, location, TimeSpan.FromMinutes(3));
         if (finished.GetProperty("status").GetString() == "failed")
