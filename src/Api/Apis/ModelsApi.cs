@@ -121,7 +121,8 @@ public static class ModelsApi
             return TypedResults.Ok(new PredictionResponse(jobId, map.Width, map.Height, classList, rows));
         }
         var png = RgbPng.Encode(ClassPalette.Colourise(map.Ids, classes), map.Height, map.Width);
-        return TypedResults.File(png, "image/png", $"{Path.GetFileNameWithoutExtension(image.FileName)}-mask.png");
+        // No download name: Swagger UI then shows the mask inline instead of offering a file.
+        return TypedResults.File(png, "image/png");
     }
 
     private static ProblemHttpResult TooLarge() => TypedResults.Problem(title: "Image too large",
