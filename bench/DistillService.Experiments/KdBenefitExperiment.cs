@@ -81,7 +81,7 @@ internal static class KdBenefitExperiment
         else
         {
             var options = new TeacherTrainingOptions(spec,
-                new TrainingSpec(settings.TeacherEpochs, settings.BatchSize, settings.TeacherLr, settings.ImageSize, TeacherSeed, augmentation,
+                new TrainingSpec(settings.TeacherEpochs, settings.TeacherBatchSize, settings.TeacherLr, settings.ImageSize, TeacherSeed, augmentation,
                     settings.TeacherSchedule),
                 "cpu", train.Classes.Count);
             state = new TeacherTrainer(options).Train(train, val, new QuietCallbacks("teacher", null), CancellationToken.None).FinalModelState;

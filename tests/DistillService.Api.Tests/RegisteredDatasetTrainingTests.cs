@@ -37,7 +37,7 @@ public sealed class RegisteredDatasetTrainingTests : IDisposable
         });
         Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
 
-        var pipeline = await PipelineWalkthrough.WaitAsync(client, submit.Headers.Location!.ToString(), TimeSpan.FromMinutes(5));
+        var pipeline = await PipelineWalkthrough.WaitAsync(client, submit.Headers.Location!.ToString(), TimeSpan.FromMinutes(10)); // seconds when idle; generous for a loaded 2-core CI box
         Assert.True(pipeline.GetProperty("status").GetString() == "succeeded", $"pipeline did not succeed: {pipeline}");
         var report = pipeline.GetProperty("report");
         foreach (var role in new[] { "teacher", "student", "baseline" })
