@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using DistillService.Api.Tests.Infrastructure;
 
@@ -20,11 +23,16 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
             Factory.StartServer();
         }
 
-        public DistillApiFactory Factory { get; } = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
+        public DistillApiFactory Factory { get; } = DistillApiFactory.Embedded(new Dictionary<string, string?>
+        {
+            ["Worker:InProcess"] = "false",
+            ["Datasets:MaxUploadBytes"] = UploadLimit.ToString(CultureInfo.InvariantCulture),
+        });
         public void Dispose() => Factory.Dispose();
     }
 
     private const string Job = "7d1b9a9e-8a0c-4b59-9d5e-1f2a3b4c5d6e";
+    private const int UploadLimit = 256 * 1024;
     private readonly Host _host;
 
     public HostileInputTests(Host host) => _host = host;
@@ -84,7 +92,92 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
         { "POST", "/api/jobs/distill", "application/json", "{ \"distillation\": { \"temperature\": -1e300 } }" },
         { "POST", "/api/pipelines", "application/json", "{ \"seed\": 1e99 }" },
         { "POST", "/api/pipelines", "application/json", "{ \"teacher\": [] }" },
+        // Dataset folders and ids that point outside the datasets root.
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"../..\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"%2e%2e/%2e%2e\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"..\\\\..\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"/etc\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"file:///etc\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"//proc/self/root/etc\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"x\", \"format\": \"camvid\", \"path\": \"a\\u0000b\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": \"../../x\", \"format\": \"../folder\", \"path\": \"x\" }" },
+        { "POST", "/api/datasets", "application/json", "{ \"name\": 5 }" },
+        { "GET", "/api/datasets/..%2f..%2fdistill.db", null, null },
+        { "GET", "/api/datasets/%2e%2e", null, null },
+        { "GET", "/api/datasets/x%23y", null, null },
+        // Prediction with a model that does not exist or a request that is no image upload.
+        { "POST", $"/api/models/{Job}/predict", "application/json", "{}" },
+        { "POST", "/api/models/..%2f..%2fdistill.db/predict", null, null },
     };
+
+    /// <summary>Multipart uploads: hostile zips, files that are no zip or no image, and a zip over the limit.</summary>
+    public static TheoryData<string, string> Uploads => new()
+    {
+        { "/api/datasets/upload", "zip-slip" },
+        { "/api/datasets/upload", "absolute-entry" },
+        { "/api/datasets/upload", "backslash-entry" },
+        { "/api/datasets/upload", "symlink-entry" },
+        { "/api/datasets/upload", "not-a-zip" },
+        { "/api/datasets/upload", "empty" },
+        { "/api/datasets/upload", "oversized" },
+        { $"/api/models/{Job}/predict", "not-an-image" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Uploads))]
+    public async Task HostileUploadGetsA4xxProblemAndTouchesNothing(string url, string upload)
+    {
+        var before = Snapshot();
+        var client = _host.Factory.CreateClient();
+        var file = new ByteArrayContent(HostileFile(upload));
+        file.Headers.ContentType = new MediaTypeHeaderValue(upload == "not-an-image" ? "image/png" : "application/zip");
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("hostile"), "name" },
+            { new StringContent("camvid"), "format" },
+            { file, url.EndsWith("/predict", StringComparison.Ordinal) ? "image" : "file", "upload.bin" },
+        };
+
+        var response = await client.PostAsync(url, form);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, Snapshot());
+        Assert.False(File.Exists(Path.Combine(_host.Factory.DataRoot, "escaped.txt")));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+    }
+
+    private static byte[] HostileFile(string upload)
+    {
+        if (upload == "not-a-zip" || upload == "not-an-image") return Encoding.UTF8.GetBytes("#!/bin/sh\nrm -rf /\n");
+        if (upload == "empty") return [];
+        using var buffer = new MemoryStream();
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var (name, mode) = upload switch
+            {
+                "zip-slip" => ("camvid/../../escaped.txt", 0),
+                "absolute-entry" => ("/tmp/escaped.txt", 0),
+                "backslash-entry" => ("camvid\\..\\..\\escaped.txt", 0),
+                "symlink-entry" => ("camvid/train/link.png", 0xA1FF),
+                _ => ("camvid/noise.bin", 0),
+            };
+            var entry = archive.CreateEntry(name, CompressionLevel.NoCompression);
+            if (mode != 0) entry.ExternalAttributes = mode << 16;
+            using var stream = entry.Open();
+            if (upload == "oversized")
+            {
+                var noise = new byte[UploadLimit + 1024];
+                new Random(7).NextBytes(noise);
+                stream.Write(noise);
+            }
+            else
+            {
+                stream.Write(Encoding.UTF8.GetBytes("/etc/passwd"));
+            }
+        }
+        return buffer.ToArray();
+    }
 
     [Theory]
     [MemberData(nameof(Requests))]
