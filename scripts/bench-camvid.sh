@@ -11,7 +11,8 @@
 # Images are resized (stretched) to SIZE×SIZE, masks with nearest neighbour; mIoU is measured on val at that size.
 #
 # Knobs (environment): SIZE=128 SEED=42 BATCH=8 TEACHER_C=16 TEACHER_D=4 TEACHER_EPOCHS=12 TEACHER_LR=0.003
-#   STUDENT_C=4 STUDENT_D=4 STUDENT_EPOCHS=12 STUDENT_LR=0.005 TOPK=4 ROTATION=5 PORT=5091 KEEP=0 (1 keeps the data folder)
+#   STUDENT_C=8 STUDENT_D=4 STUDENT_EPOCHS=12 STUDENT_LR=0.01 SCHEDULE=cosine TOPK=4 ROTATION=5 PORT=5091
+#   KEEP=0 (1 keeps the data folder)
 # Prints the pipeline report and each job's wall time. Needs: dotnet (SDK 10), curl, jq.
 set -euo pipefail
 
@@ -22,7 +23,8 @@ for tool in dotnet curl jq; do command -v "$tool" >/dev/null || { echo "bench: $
 
 SIZE=${SIZE:-128} SEED=${SEED:-42} BATCH=${BATCH:-8} TOPK=${TOPK:-4} ROTATION=${ROTATION:-5} PORT=${PORT:-5091}
 TEACHER_C=${TEACHER_C:-16} TEACHER_D=${TEACHER_D:-4} TEACHER_EPOCHS=${TEACHER_EPOCHS:-12} TEACHER_LR=${TEACHER_LR:-0.003}
-STUDENT_C=${STUDENT_C:-4} STUDENT_D=${STUDENT_D:-4} STUDENT_EPOCHS=${STUDENT_EPOCHS:-12} STUDENT_LR=${STUDENT_LR:-0.005}
+STUDENT_C=${STUDENT_C:-8} STUDENT_D=${STUDENT_D:-4} STUDENT_EPOCHS=${STUDENT_EPOCHS:-12} STUDENT_LR=${STUDENT_LR:-0.01}
+SCHEDULE=${SCHEDULE:-cosine}
 api="http://127.0.0.1:$PORT"
 data=$(mktemp -d -t distill-camvid-XXXXXX)
 log="$data/api.log"
@@ -59,13 +61,16 @@ augmentation=$(jq -n --argjson rotation "$ROTATION" '{ horizontalFlip: true, max
 request=$(jq -n \
   --argjson size "$SIZE" --argjson seed "$SEED" --argjson batch "$BATCH" --argjson topk "$TOPK" --argjson aug "$augmentation" \
   --argjson tc "$TEACHER_C" --argjson td "$TEACHER_D" --argjson te "$TEACHER_EPOCHS" --argjson tlr "$TEACHER_LR" \
-  --argjson sc "$STUDENT_C" --argjson sd "$STUDENT_D" --argjson se "$STUDENT_EPOCHS" --argjson slr "$STUDENT_LR" '{
+  --argjson sc "$STUDENT_C" --argjson sd "$STUDENT_D" --argjson se "$STUDENT_EPOCHS" --argjson slr "$STUDENT_LR" \
+  --arg schedule "$SCHEDULE" '{
     datasetId: "camvid-bench", seed: $seed, device: "cpu", baseline: true,
     teacher: { model: { baseChannels: $tc, depth: $td },
-               training: { epochs: $te, batchSize: $batch, learningRate: $tlr, imageSize: $size, seed: $seed, augmentation: $aug } },
+               training: { epochs: $te, batchSize: $batch, learningRate: $tlr, imageSize: $size, seed: $seed, augmentation: $aug,
+                           learningRateSchedule: $schedule } },
     cache: { topK: $topk, precision: "fp16", scale: 1 },
     student: { model: { baseChannels: $sc, depth: $sd },
-               training: { epochs: $se, batchSize: $batch, learningRate: $slr, imageSize: $size, seed: $seed, augmentation: $aug },
+               training: { epochs: $se, batchSize: $batch, learningRate: $slr, imageSize: $size, seed: $seed, augmentation: $aug,
+                           learningRateSchedule: $schedule },
                distillation: { alpha: 1.0, beta: 1.0, temperature: 2.0, mode: "offline" } } }')
 echo "bench: pipeline request: $(echo "$request" | jq -c .)"
 location=$(curl -s -D - -o /dev/null -X POST "$api/api/pipelines" -H 'Content-Type: application/json' -d "$request" \

@@ -4,8 +4,8 @@ using DistillService.Core.Training;
 namespace DistillService.Api.OpenApi;
 
 /// <summary>
-/// The bodies Swagger UI offers. Teacher and pipeline run as they are (about a minute, and a few minutes,
-/// on 2 CPU cores). Cache and distill need the id of an earlier job, which no example can know: theirs
+/// The bodies Swagger UI offers. Teacher and pipeline run as they are (about a minute, and about ten
+/// minutes, on 2 CPU cores). Cache and distill need the id of an earlier job, which no example can know: theirs
 /// carry an all-zero placeholder that the endpoint descriptions tell users to replace.
 /// </summary>
 public static class ExampleRequests
