@@ -33,9 +33,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 (bad.StatusCode, "Bad request", bad.Message),
             NotFoundException notFound =>
                 (StatusCodes.Status404NotFound, "Not found", notFound.Message),
+            QueueUnavailableException unavailable =>
+                (StatusCodes.Status503ServiceUnavailable, "Job queue unavailable", unavailable.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The server failed to process the request."),
         };
-        if (status >= 500) logger.LogError(exception, "Unhandled exception");
+        if (status >= 500) logger.LogError(exception, "Request failed: {Title}", title);
+        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "5";
 
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext

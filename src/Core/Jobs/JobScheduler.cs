@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Linq.Expressions;
 using DistillService.Core.Persistence;
 using Hangfire;
@@ -28,6 +29,52 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
             JobKinds.Report => client.Schedule<ReportJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
             _ => throw new ArgumentException($"Unknown job kind '{job.Kind}'."),
         };
+    }
+
+    /// <summary>
+    /// Queues recorded jobs, each a continuation of the one before when <paramref name="chained"/>, and stores their
+    /// Hangfire ids on them. A storage error that comes back at once is retried twice (SQLite answers "busy" without
+    /// waiting when two writers collide); one that took its time (the storage's own busy timeout) is not. If it persists,
+    /// the jobs already queued are deleted again and <see cref="QueueUnavailableException"/> is thrown, so the caller
+    /// can remove the records and nothing is left half-submitted.
+    /// </summary>
+    public void ScheduleAll(IReadOnlyList<JobRecord> jobs, bool chained)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        string? previous = null;
+        foreach (var job in jobs)
+        {
+            try
+            {
+                job.HangfireJobId = WithRetries(() => Schedule(job, chained ? previous : null));
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                foreach (var queued in jobs.TakeWhile(j => j != job))
+                {
+                    try { client.Delete(queued.HangfireJobId); }
+                    catch (Exception) { /* best effort: the job finds no record and ends without doing anything */ }
+                }
+                throw new QueueUnavailableException(failure);
+            }
+            previous = job.HangfireJobId;
+        }
+    }
+
+    private static string WithRetries(Func<string> schedule)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                return schedule();
+            }
+            catch (Exception) when (attempt < 3 && Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(2))
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
     }
 
     public string Schedule(JobRecord job, string? parentHangfireJobId)

@@ -140,13 +140,7 @@ public sealed class JobSubmitter(IDbContextFactory<DistillDbContext> dbFactory, 
             db.SaveChanges();
 
             // One chain, so one worker runs the pipeline start to end; each job checks its own inputs.
-            string? previous = null;
-            foreach (var job in jobs)
-            {
-                job.HangfireJobId = scheduler.Schedule(job, previous);
-                previous = job.HangfireJobId;
-            }
-            db.SaveChanges();
+            Enqueue(db, jobs, chained: true, () => db.Pipelines.Remove(pipeline));
         }
         return (pipeline, jobs);
     }
@@ -196,9 +190,25 @@ public sealed class JobSubmitter(IDbContextFactory<DistillDbContext> dbFactory, 
         db.Jobs.Add(job);
         db.SaveChanges();
         // Scheduled after the row exists so the worker always finds it.
-        job.HangfireJobId = scheduler.Schedule(job, null);
-        db.SaveChanges();
+        Enqueue(db, [job], chained: false, () => { });
         return job;
+    }
+
+    /// <summary>Queues saved jobs and saves their Hangfire ids; if the queue refuses them, the records go again.</summary>
+    private void Enqueue(DistillDbContext db, IReadOnlyList<JobRecord> jobs, bool chained, Action removeParent)
+    {
+        try
+        {
+            scheduler.ScheduleAll(jobs, chained);
+        }
+        catch (QueueUnavailableException)
+        {
+            db.Jobs.RemoveRange(jobs);
+            removeParent();
+            db.SaveChanges();
+            throw;
+        }
+        db.SaveChanges();
     }
 
     private static JobRecord Part(JobRecord job, PipelineRecord pipeline, string role)
