@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
@@ -90,6 +91,42 @@ public sealed class TeacherCacheReader : IDisposable
     /// </summary>
     public Tensor DecodeStoredBatch(string split, IReadOnlyList<int> indices, Device? device = null) =>
         Decode(split, indices, device, Manifest.StoredHeight, Manifest.StoredWidth);
+
+    /// <summary>
+    /// The stored top-k entries of images <paramref name="indices"/> in managed memory, checksums verified: no
+    /// TorchSharp call, so prefetch threads can read ahead of the training step (see <see cref="TeacherMapWarp"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">An entry's bytes do not match its checksum.</exception>
+    public CompactTeacherBatch ReadCompact(string split, IReadOnlyList<int> indices)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(indices);
+        var entries = Split(split);
+        var m = Manifest;
+        var plane = m.TopK * m.StoredHeight * m.StoredWidth;
+        var values = new float[indices.Count * plane];
+        var classes = new byte[indices.Count * plane];
+        var stored = new byte[valueBytes];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var i = 0; i < indices.Count; i++)
+        {
+            var index = indices[i];
+            if ((uint)index >= (uint)entries.Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
+            ReadEntry(split, entries.Entries[index], stored, classes.AsSpan(i * plane, plane), hash);
+            var target = values.AsSpan(i * plane, plane);
+            if (valueBytes == plane * 2)
+            {
+                var halves = MemoryMarshal.Cast<byte, Half>(stored);
+                for (var j = 0; j < plane; j++) target[j] = (float)halves[j];
+            }
+            else
+            {
+                MemoryMarshal.Cast<byte, float>(stored).CopyTo(target);
+            }
+        }
+        return new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth, values, classes);
+    }
 
     private Tensor Decode(string split, IReadOnlyList<int> indices, Device? device, int height, int width)
     {

@@ -47,7 +47,11 @@ public sealed class Augmenter
     /// The batch's transforms as affine_grid matrices [N, 2, 3] (normalised coordinates, output → input).
     /// The same (epoch, step) always gives the same matrices.
     /// </summary>
-    public Tensor SampleTransforms(int batchSize, int height, int width, int epoch, int step, Device? device = null)
+    public Tensor SampleTransforms(int batchSize, int height, int width, int epoch, int step, Device? device = null) =>
+        tensor(SampleTransformValues(batchSize, height, width, epoch, step), [batchSize, 2, 3], device: device);
+
+    /// <summary>The matrices of <see cref="SampleTransforms"/> as a managed array [N·6], for work off the training thread.</summary>
+    public float[] SampleTransformValues(int batchSize, int height, int width, int epoch, int step)
     {
         var random = new Random(Seeds.Derive(seed, epoch, step, Salt));
         var (minScale, maxScale) = Spec.Scale is { } s ? (s[0], s[1]) : (1.0, 1.0);
@@ -74,7 +78,7 @@ public sealed class Augmenter
             values[o + 4] = (float)a11;
             values[o + 5] = (float)(2 * shiftY);
         }
-        return tensor(values, [batchSize, 2, 3], device: device);
+        return values;
     }
 
     /// <summary>Bilinear warp of any float [N, C, H, W] tensor (images, probabilities); outside is 0.</summary>

@@ -76,11 +76,13 @@ public sealed class DistillationTrainer
         {
             model.train();
             var currentEpoch = epoch;
-            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken, (indices, samples, index) =>
-            {
-                optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, index, stepsPerEpoch);
-                return step.Run(indices, samples, currentEpoch, index);
-            });
+            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
+                (index, indices, samples) => step.Prepare(indices, samples, currentEpoch, index),
+                (indices, batch, index) =>
+                {
+                    optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, index, stepsPerEpoch);
+                    return step.Run(indices, batch, currentEpoch, index);
+                });
             validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
             callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation, losses.Ce, losses.Kd));
             callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, optimizer));
@@ -94,13 +96,30 @@ public sealed class DistillationTrainer
     internal UNet CreateStudent() => TorchSeeding.CreateSeeded(Options.Training.Seed, () =>
         new UNet(numClasses: Options.NumClasses, baseChannels: Options.Student.BaseChannels, depth: Options.Student.Depth));
 
+    /// <summary>A batch's samples and, when the signal can prepare it ahead, its teacher map.</summary>
+    private sealed record StepInput(SegmentationSample[] Samples, PreparedTeacherMap? TeacherMap);
+
     private sealed class StepRunner(
         UNet model, AdamOptimizer optimizer, ITeacherSignal? teacher, DistillationSpec distillation, Augmenter? augmenter, Device device)
     {
+        /// <summary>
+        /// Runs on a prefetch thread, ahead of the step: the teacher map of a cache, read, decoded and warped with the
+        /// step's own augmentation (a pure function of epoch and step), so the training thread only takes its log.
+        /// On a GPU the compact entries cross to the device instead and are decoded there.
+        /// </summary>
+        public StepInput Prepare(int[] indices, SegmentationSample[] samples, int epoch, int step)
+        {
+            if (teacher is null || device.type != DeviceType.CPU) return new StepInput(samples, null);
+            var (height, width) = (samples[0].Height, samples[0].Width);
+            var theta = augmenter?.SampleTransformValues(samples.Length, height, width, epoch, step);
+            return new StepInput(samples, teacher.PrepareAhead(indices, theta, height, width));
+        }
+
         /// <summary>Augment, teacher signal, forward, loss, backward and update in one dispose scope.</summary>
-        public StepLosses Run(int[] indices, SegmentationSample[] samples, int epoch, int step)
+        public StepLosses Run(int[] indices, StepInput input, int epoch, int step)
         {
             using var scope = NewDisposeScope();
+            var samples = input.Samples;
             var (images, masks) = SampleBatcher.ToTensors(samples, device);
             Tensor? theta = null;
             if (augmenter is not null)
@@ -109,7 +128,9 @@ public sealed class DistillationTrainer
                 images = Augmenter.WarpBilinear(images, theta);
                 masks = Augmenter.WarpLabels(masks, theta);
             }
-            var teacherLogProbabilities = teacher?.LogProbabilities(indices, images, theta);
+            var teacherLogProbabilities = input.TeacherMap is { } prepared
+                ? teacher!.LogProbabilities(prepared, device)
+                : teacher?.LogProbabilities(indices, images, theta);
             optimizer.ZeroGrad();
             var (total, ce, kd) = DistillationLoss.Compute(model.forward(images), teacherLogProbabilities, masks, distillation);
             var value = total.item<float>();

@@ -12,13 +12,20 @@ internal readonly record struct StepLosses(double Total, double Ce = 0, double K
 /// </summary>
 internal static class EpochLoop
 {
-    /// <summary>One training step over the batch (dataset indices and their samples); <paramref name="step"/> is 0-based.</summary>
-    public delegate StepLosses TrainStep(int[] indices, SegmentationSample[] samples, int step);
+    /// <summary>One training step over the batch (dataset indices and the prepared batch); <paramref name="step"/> is 0-based.</summary>
+    public delegate StepLosses TrainStep<in TBatch>(int[] indices, TBatch batch, int step);
 
     /// <summary>One pass over <paramref name="data"/>; returns the sample-weighted mean losses.</summary>
     public static StepLosses Run(
         ISegmentationDataset data, TrainingSpec spec, int epoch, ITrainingCallbacks callbacks,
-        CancellationToken cancellationToken, TrainStep trainStep)
+        CancellationToken cancellationToken, TrainStep<SegmentationSample[]> trainStep) =>
+        Run(data, spec, epoch, callbacks, cancellationToken, static (_, _, samples) => samples, trainStep);
+
+    /// <inheritdoc cref="Run(ISegmentationDataset, TrainingSpec, int, ITrainingCallbacks, CancellationToken, TrainStep{SegmentationSample[]})"/>
+    /// <param name="prepare">(step, indices, samples) → the batch, run ahead on prefetch threads; managed code only.</param>
+    public static StepLosses Run<TBatch>(
+        ISegmentationDataset data, TrainingSpec spec, int epoch, ITrainingCallbacks callbacks,
+        CancellationToken cancellationToken, Func<int, int[], SegmentationSample[], TBatch> prepare, TrainStep<TBatch> trainStep)
     {
         var order = EpochPlan.Order(data.Count, spec.Seed, epoch);
         var steps = EpochPlan.StepsPerEpoch(order.Length, spec.BatchSize);
@@ -26,19 +33,18 @@ internal static class EpochLoop
         double totalSum = 0, ceSum = 0, kdSum = 0;
         var seen = 0;
         var batches = Enumerable.Range(0, steps).Select(s => EpochPlan.BatchIndices(order, s, spec.BatchSize)).ToArray();
-        // Decoding real images is slow; the next batches load on worker threads during this step.
-        using var prefetch = new BatchPrefetcher(data, batches);
+        // Decoding real images is slow; the next batches load (and are prepared) on worker threads during this step.
+        using var prefetch = new BatchPrefetcher<TBatch>(data, batches, prepare);
         for (var step = 0; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var indices = batches[step];
-            var samples = prefetch.Take(step);
-            var loss = trainStep(indices, samples, step);
+            var loss = trainStep(indices, prefetch.Take(step), step);
             if (!double.IsFinite(loss.Total)) throw new TrainingDivergedException(epoch, step + 1, loss.Total);
-            totalSum += loss.Total * samples.Length;
-            ceSum += loss.Ce * samples.Length;
-            kdSum += loss.Kd * samples.Length;
-            seen += samples.Length;
+            totalSum += loss.Total * indices.Length;
+            ceSum += loss.Ce * indices.Length;
+            kdSum += loss.Kd * indices.Length;
+            seen += indices.Length;
             callbacks.ReportProgress(new TrainingProgress(
                 epoch, spec.Epochs, step + 1, steps, seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), totalSum / seen));
         }

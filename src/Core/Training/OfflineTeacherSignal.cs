@@ -54,6 +54,24 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
         return probabilities.clamp_min_(Floor).log_().MoveToOuterDisposeScope();
     }
 
+    /// <summary>Reads, checks and decodes the entries and warps them, all in managed code; only for caches at full resolution.</summary>
+    public PreparedTeacherMap? PrepareAhead(IReadOnlyList<int> sampleIndices, float[]? theta, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(sampleIndices);
+        var m = reader.Manifest;
+        if (m.Scale != 1 || m.Height != height || m.Width != width) return null;
+        var probabilities = TeacherMapWarp.DecodeWarped(reader.ReadCompact(split, sampleIndices), theta);
+        return new PreparedTeacherMap(probabilities, [sampleIndices.Count, m.NumClasses, height, width]);
+    }
+
+    public Tensor LogProbabilities(PreparedTeacherMap prepared, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        using var scope = NewDisposeScope();
+        var probabilities = tensor(prepared.Probabilities, prepared.Shape, device: device);
+        return probabilities.clamp_min_(Floor).log_().MoveToOuterDisposeScope();
+    }
+
     public void Dispose()
     {
         if (ownsReader) reader.Dispose();

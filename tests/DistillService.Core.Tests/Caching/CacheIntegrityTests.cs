@@ -20,6 +20,9 @@ public sealed class CacheIntegrityTests
         using var reader = TeacherCacheReader.Open(folder.Cache());
         var error = Assert.Throws<InvalidDataException>(() => reader.DecodeBatch("train", [1, 3]));
         Assert.Contains("cache entry train/3 failed its checksum", error.Message);
+        // The managed read that prefetch threads use checks the same sums.
+        Assert.Contains("cache entry train/3 failed its checksum",
+            Assert.Throws<InvalidDataException>(() => reader.ReadCompact("train", [3])).Message);
         // Other entries still read; a full check finds the bad one.
         using (var fine = reader.DecodeBatch("train", [0, 1, 2, 4, 5])) Assert.Equal(5, fine.shape[0]);
         Assert.Contains("train/3", Assert.Throws<InvalidDataException>(reader.VerifyAll).Message);

@@ -1,0 +1,62 @@
+using DistillService.Core.Caching;
+using DistillService.Core.Tests.Support;
+using DistillService.Core.Training;
+using static TorchSharp.torch;
+
+namespace DistillService.Core.Tests.Caching;
+
+/// <summary>
+/// The managed decode-and-warp that prefetch threads run must give the teacher signal the training thread would
+/// compute with TorchSharp (decode, affine_grid + grid_sample, log).
+/// </summary>
+public sealed class TeacherMapWarpTests
+{
+    private static readonly int[] Indices = [0, 1, 2, 3, 4, 5];
+
+    static TeacherMapWarpTests() => TorchTestSetup.Ensure();
+
+    [Theory]
+    [InlineData(3, CachePrecisions.Fp16, true)]
+    [InlineData(3, CachePrecisions.Fp32, true)]
+    [InlineData(CacheFixtures.NumClasses, CachePrecisions.Fp16, true)]
+    [InlineData(3, CachePrecisions.Fp16, false)]
+    public void PreparedAheadEqualsTheTorchPath(int topK, string precision, bool augmented)
+    {
+        using var folder = new ScratchFolder();
+        CacheFixtures.Write(folder.Cache(), new CacheSpec(topK, precision));
+        using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
+        using var scope = NewDisposeScope();
+        var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0.15, MaxRotationDegrees: 25, Scale: [0.7, 1.3]), seed: 11);
+        const int size = CacheFixtures.Size;
+        var (thetaValues, theta) = augmented
+            ? (augmenter.SampleTransformValues(Indices.Length, size, size, epoch: 2, step: 1),
+               augmenter.SampleTransforms(Indices.Length, size, size, epoch: 2, step: 1))
+            : (null, null);
+        var images = zeros(Indices.Length, 3, size, size);
+
+        var prepared = signal.PrepareAhead(Indices, thetaValues, size, size);
+        Assert.NotNull(prepared);
+        var ahead = signal.LogProbabilities(prepared, CPU).exp();
+        var torchPath = signal.LogProbabilities(Indices, images, theta).exp();
+
+        Assert.Equal(torchPath.shape, ahead.shape);
+        var difference = CacheFixtures.MaxAbsDifference(ahead, torchPath);
+        Assert.True(difference < 1e-5, $"max |ahead − torch| = {difference:E2}");
+        // The warp really moved something (else the comparison would not test it).
+        if (augmented) Assert.True(CacheFixtures.MaxAbsDifference(ahead, signal.LogProbabilities(Indices, images, null).exp()) > 0.1);
+    }
+
+    [Fact]
+    public void ACacheAtReducedResolutionOrAnotherSizeIsLeftToTheTorchPath()
+    {
+        using var folder = new ScratchFolder();
+        CacheFixtures.Write(folder.Cache(), new CacheSpec(3, CachePrecisions.Fp16, Scale: 2));
+        using var reduced = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
+        Assert.Null(reduced.PrepareAhead(Indices, null, CacheFixtures.Size, CacheFixtures.Size));
+
+        using var full = new ScratchFolder();
+        CacheFixtures.Write(full.Cache(), new CacheSpec(3, CachePrecisions.Fp16));
+        using var other = new OfflineTeacherSignal(TeacherCacheReader.Open(full.Cache()), ownsReader: true);
+        Assert.Null(other.PrepareAhead(Indices, null, CacheFixtures.Size * 2, CacheFixtures.Size * 2));
+    }
+}
