@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace DistillService.Api.Tests.Infrastructure;
 
@@ -14,6 +15,9 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
     private readonly TempDirectory? _ownedDataRoot = dataRoot is null ? new TempDirectory() : null;
 
     public string DataRoot => dataRoot ?? _ownedDataRoot!.Path;
+
+    /// <summary>What the host logged at error level; put it in assertion messages about unexpected 5xx answers.</summary>
+    public ServerErrorLog ServerErrors { get; } = new();
 
     /// <summary>The embedded default: SQLite, Hangfire on SQLite, an in-process job server, tiny synthetic splits.</summary>
     public static DistillApiFactory Embedded(IReadOnlyDictionary<string, string?>? extra = null, string? dataRoot = null) =>
@@ -42,6 +46,7 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:DataRoot", DataRoot);
+        builder.ConfigureLogging(logging => logging.AddProvider(ServerErrors));
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
 
