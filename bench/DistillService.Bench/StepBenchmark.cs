@@ -50,6 +50,12 @@ internal sealed class StepBenchmark(BenchSettings settings)
             teacher.to(device);
             student.to(device);
         }
+        else
+        {
+            // As the service loads trained models for inference, the cache job and online KD (TrainedModels).
+            teacher.UseChannelsLast();
+            student.UseChannelsLast();
+        }
         try
         {
             var random = new RandomDataset(runs.Images, settings.Size, settings.Classes);

@@ -1,3 +1,4 @@
+using DistillService.Core.Hosting;
 using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 using DistillService.Core.Data.Registration;
@@ -59,7 +60,7 @@ public static class DistillCoreExtensions
             services.AddDbContextFactory<PostgresDistillDbContext>(o => o.UseNpgsql(connectionString,
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 6, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<PostgresDistillDbContext>>();
-            services.AddHangfire(c => hostStorage = c.UseDistillDefaults().UsePostgreSqlStorage(
+            services.AddHangfire((sp, c) => hostStorage = c.UseDistillDefaults(sp).UsePostgreSqlStorage(
                 o => o.UseNpgsqlConnection(connectionString),
                 new PostgreSqlStorageOptions
                 {
@@ -75,7 +76,7 @@ public static class DistillCoreExtensions
             var databasePath = Path.Combine(dataRoot, "distill.db");
             services.AddDbContextFactory<SqliteDistillDbContext>(o => o.UseSqlite($"Data Source={databasePath}"));
             services.AddSingleton<IDbContextFactory<DistillDbContext>, DistillDbContextFactory<SqliteDistillDbContext>>();
-            services.AddHangfire(c => hostStorage = c.UseDistillDefaults().UseSQLiteStorage(
+            services.AddHangfire((sp, c) => hostStorage = c.UseDistillDefaults(sp).UseSQLiteStorage(
                 Path.Combine(dataRoot, "hangfire.db"),
                 new SQLiteStorageOptions
                 {
@@ -137,7 +138,8 @@ public static class DistillCoreExtensions
         return root;
     }
 
-    private static IGlobalConfiguration UseDistillDefaults(this IGlobalConfiguration configuration) => configuration
+    private static IGlobalConfiguration UseDistillDefaults(this IGlobalConfiguration configuration, IServiceProvider services) => configuration
+        .UseLogProvider(new HostLogProvider(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
         .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
         .UseSimpleAssemblyNameTypeSerializer()
         .UseRecommendedSerializerSettings();

@@ -37,4 +37,21 @@ public sealed class HostIsolationTests
             foreach (var factory in factories) factory.Dispose();
         }
     }
+
+    [Fact]
+    public async Task AHostStillTakesJobsAfterAnotherHostInTheProcessStopped()
+    {
+        using var survivor = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
+        var client = survivor.CreateClient();
+        // Started second, so Hangfire's process-wide log provider is this host's; then it stops.
+        using (var stopped = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await stopped.CreateClient().GetAsync("/health")).StatusCode);
+        }
+
+        // The survivor's first submission builds its Hangfire client, which asks that provider for a logger.
+        var response = await client.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs: 1));
+
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"{response.StatusCode}: {survivor.ServerErrors}");
+    }
 }

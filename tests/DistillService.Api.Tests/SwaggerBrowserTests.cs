@@ -38,7 +38,14 @@ public sealed class SwaggerBrowserTests : IDisposable
         await operation.Locator("button.execute").ClickAsync();
 
         var response = operation.Locator(".live-responses-table tr.response");
-        await Expect(response.Locator(".response-col_status")).ToHaveTextAsync("202", new() { Timeout = 30_000 });
+        try
+        {
+            await Expect(response.Locator(".response-col_status")).ToHaveTextAsync("202", new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            throw new InvalidOperationException($"{e.Message}{Environment.NewLine}Server errors: {_factory.ServerErrors}", e);
+        }
         // The body lists the pipeline's jobs, ending with the report.
         await Expect(response.Locator(".response-col_description")).ToContainTextAsync("\"role\": \"report\"");
 

@@ -1,3 +1,4 @@
+using DistillService.Core.Torch;
 using DistillService.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,9 +11,21 @@ public static class ModelIO
     public static byte[] SaveState(nn.Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        using var stream = new MemoryStream();
-        module.save(stream);
-        return stream.ToArray();
+        // TorchSharp writes raw bytes and refuses strided tensors (channels-last weights): save contiguous copies.
+        var contiguous = module.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.contiguous());
+        try
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                nn.Module.save_state_dict(writer, contiguous);
+            }
+            return stream.ToArray();
+        }
+        finally
+        {
+            foreach (var tensor in contiguous.Values) tensor.Dispose();
+        }
     }
 
     /// <summary>Loads weights in place; every key must match the module's schema.</summary>
@@ -20,8 +33,22 @@ public static class ModelIO
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(state);
+        using var twin = module is UNet { UsesChannelsLast: true } unet ? PlainTwin(unet) : null;
         using var stream = new MemoryStream(state, writable: false);
-        module.load(stream, strict: true);
+        (twin ?? module).load(stream, strict: true);
+        if (twin is not null) CopyState(twin, module);
+    }
+
+    /// <summary>The same architecture with contiguous weights; building it leaves the default generator as it was.</summary>
+    private static UNet PlainTwin(UNet unet) => TorchSeeding.PreservingRngState(() =>
+        new UNet(unet.InChannels, unet.NumClasses, unet.BaseChannels, unet.Depth));
+
+    /// <summary>Copies every parameter and buffer value; copy_ keeps each target's own memory layout.</summary>
+    private static void CopyState(nn.Module source, nn.Module target)
+    {
+        using var noGrad = no_grad();
+        var targets = target.state_dict();
+        foreach (var (name, value) in source.state_dict()) targets[name].copy_(value);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using DistillService.Core.Torch;
 using static TorchSharp.torch;
 
 namespace DistillService.Core.Models;
@@ -64,11 +65,40 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
     /// <summary>Number of trainable parameters (BatchNorm running statistics are buffers, not counted).</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
+    /// <summary>True after <see cref="UseChannelsLast"/>.</summary>
+    public bool UsesChannelsLast { get; private set; }
+
+    /// <summary>
+    /// Replaces every convolution weight by a channels-last copy and makes <see cref="forward"/> lay its input out the
+    /// same way, so oneDNN runs NHWC kernels throughout: the same function (outputs within 1e-6), 1.2–1.4× faster
+    /// training steps and batch-1 inference on CPU (bench <c>variants</c>). Call it before an optimiser takes the
+    /// parameters; <see cref="ModelIO"/> saves and loads such a model like any other.
+    /// </summary>
+    public void UseChannelsLast()
+    {
+        if (UsesChannelsLast) return;
+        using var noGrad = no_grad();
+        foreach (var module in modules())
+        {
+            // New parameters rather than Tensor.set_: in TorchSharp 0.107 the handle set_ returns owns the parameter.
+            if (module is Conv2d conv) conv.weight = Relaid(conv.weight);
+            else if (module is ConvTranspose2d transposed) transposed.weight = Relaid(transposed.weight);
+        }
+        UsesChannelsLast = true;
+    }
+
+    private static Parameter Relaid(Parameter weight)
+    {
+        // The parameter takes the handle; what is left of the copy is an empty wrapper, released here.
+        using var relaid = ChannelsLast.Of(weight);
+        return new Parameter(relaid, weight.requires_grad);
+    }
+
     public override Tensor forward(Tensor input)
     {
         ValidateInput(input);
         var skips = new Tensor[Depth];
-        var x = input;
+        var x = UsesChannelsLast ? ChannelsLast.Of(input) : input;
         for (var level = 0; level < Depth; level++)
         {
             skips[level] = encoders[level].forward(x);

@@ -21,6 +21,24 @@ public static class TorchSeeding
         }
     }
 
+    /// <summary>Runs <paramref name="factory"/> (which may draw from the default generator) and puts the generator back.</summary>
+    public static T PreservingRngState<T>(Func<T> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (Gate)
+        {
+            using var state = random.get_rng_state();
+            try
+            {
+                return factory();
+            }
+            finally
+            {
+                random.set_rng_state(state);
+            }
+        }
+    }
+
     /// <summary>The default CPU generator's state as bytes (for checkpoints).</summary>
     public static byte[] GetRngState()
     {

@@ -45,8 +45,9 @@ public sealed class AdamOptimizer : IDisposable
         oneMinusBeta1 = (1 - beta1).ToScalar();
         oneMinusBeta2 = (1 - beta2).ToScalar();
         this.epsilon = epsilon.ToScalar();
-        firstMoments = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-        secondMoments = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+        // Contiguous whatever the parameter's layout (channels-last weights): SaveState writes raw bytes.
+        firstMoments = this.parameters.Select(p => zeros(p.shape, p.dtype, p.device).DetachFromDisposeScope()).ToArray();
+        secondMoments = this.parameters.Select(p => zeros(p.shape, p.dtype, p.device).DetachFromDisposeScope()).ToArray();
     }
 
     /// <summary>The step size of the next <see cref="Step"/>; trainers set it per step to follow a schedule.</summary>
