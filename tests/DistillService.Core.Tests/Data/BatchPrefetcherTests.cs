@@ -43,7 +43,10 @@ public sealed class BatchPrefetcherTests
         using var prefetcher = new BatchPrefetcher(data, batches, depth: 2);
 
         prefetcher.Take(0);
-        await Task.Delay(200); // give the worker threads time to run as far as they are allowed
+        // Wait until the worker threads have loaded what they may (slow on a loaded machine), then a little longer
+        // to see that they stop there.
+        for (var waited = 0; data.Loaded.Count < 6 && waited < 10_000; waited += 20) await Task.Delay(20);
+        await Task.Delay(200);
 
         Assert.Equal(Enumerable.Range(0, 6), data.Loaded.Order());
     }
