@@ -41,9 +41,10 @@ public sealed class ReportJob(
         var studentJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Student);
         var baselineJob = pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Baseline);
 
-        var teacher = Measure(db, teacherJob, device, out var imageSize);
-        var student = Measure(db, studentJob, device, out _);
-        var baseline = baselineJob is null ? null : Measure(db, baselineJob, device, out _);
+        var measured = new List<JobRecord> { teacherJob, studentJob };
+        if (baselineJob is not null) measured.Add(baselineJob);
+        var (reports, imageSize) = Measure(db, measured, device);
+        var (teacher, student, baseline) = (reports[0], reports[1], reports.Length > 2 ? reports[2] : null);
         cancellationToken.ThrowIfCancellationRequested();
 
         double? gapClosed = baseline is not null && Math.Abs(teacher.ValMeanIoU - baseline.ValMeanIoU) > 1e-9
@@ -63,17 +64,31 @@ public sealed class ReportJob(
         return new JobOutcome(null, report);
     }
 
-    private ReportModel Measure(DistillDbContext db, JobRecord job, string device, out int imageSize)
+    /// <summary>Scores from each job's result; latencies measured with the models taking turns (LatencyMeter).</summary>
+    private (ReportModel[] Reports, int ImageSize) Measure(DistillDbContext db, IReadOnlyList<JobRecord> jobs, string device)
     {
-        var result = JsonSerializer.Deserialize<ModelResult>(job.ResultJson ?? "null", JobJson.Options)
-            ?? throw new InvalidDataException($"Job {job.Id} has no result.");
-        var lastVal = db.EpochMetrics.AsNoTracking().Where(m => m.JobId == job.Id && m.Split == "val")
-            .OrderByDescending(m => m.Epoch).First();
-        using var loaded = models.Load(job.Id, device);
-        imageSize = loaded.ImageSize;
-        var latency = LatencyMeter.MedianMillisecondsBatch1(loaded.Model, imageSize, imageSize, DeviceResolver.Resolve(device));
-        return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy,
-            JsonSerializer.Deserialize<double?[]>(lastVal.PerClassIoUJson ?? "[]")!,
-            result.ParameterCount, result.WeightsBytes, Math.Round(latency, 3));
+        var loaded = new List<LoadedModel>();
+        try
+        {
+            foreach (var job in jobs) loaded.Add(models.Load(job.Id, device));
+            var imageSize = loaded[0].ImageSize;
+            var latencies = LatencyMeter.MedianMillisecondsBatch1(
+                loaded.Select(l => l.Model).ToList(), imageSize, imageSize, DeviceResolver.Resolve(device));
+            var reports = jobs.Select((job, i) =>
+            {
+                var result = JsonSerializer.Deserialize<ModelResult>(job.ResultJson ?? "null", JobJson.Options)
+                    ?? throw new InvalidDataException($"Job {job.Id} has no result.");
+                var lastVal = db.EpochMetrics.AsNoTracking().Where(m => m.JobId == job.Id && m.Split == "val")
+                    .OrderByDescending(m => m.Epoch).First();
+                return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy,
+                    JsonSerializer.Deserialize<double?[]>(lastVal.PerClassIoUJson ?? "[]")!,
+                    result.ParameterCount, result.WeightsBytes, Math.Round(latencies[i], 3));
+            }).ToArray();
+            return (reports, imageSize);
+        }
+        finally
+        {
+            foreach (var model in loaded) model.Dispose();
+        }
     }
 }

@@ -8,24 +8,45 @@ namespace DistillService.Core.Training;
 public static class LatencyMeter
 {
     public static double MedianMillisecondsBatch1(nn.Module<Tensor, Tensor> model, int height, int width, Device device,
-        int warmup = 3, int iterations = 15)
+        int warmup = 3, int iterations = 15) =>
+        MedianMillisecondsBatch1([model], height, width, device, warmup, rounds: 1, iterations)[0];
+
+    /// <summary>
+    /// Median batch-1 latency of each model, measured in <paramref name="rounds"/> rounds that take the models in
+    /// turn (A B C A B C …) and pool each model's timings: a few-millisecond model measured once, after another, can
+    /// come out slower than a model ten times its size when the machine's speed drifts.
+    /// </summary>
+    public static double[] MedianMillisecondsBatch1(IReadOnlyList<nn.Module<Tensor, Tensor>> models, int height, int width,
+        Device device, int warmup = 3, int rounds = 3, int iterations = 5)
     {
-        model.eval();
-        var timings = new double[iterations];
+        ArgumentNullException.ThrowIfNull(models);
+        var timings = models.Select(_ => new List<double>()).ToArray();
         using var noGrad = no_grad();
         using var generator = new Generator(0, device);
         using var input = rand([1, 3, height, width], generator: generator, device: device);
-        for (var i = 0; i < warmup + iterations; i++)
+        foreach (var model in models) model.eval();
+        for (var round = 0; round < rounds; round++)
         {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            var output = model.forward(input);
-            if (device.type == DeviceType.CUDA) cuda.synchronize(device);
-            _ = output.shape; // the forward has completed on CPU when it returns
-            clock.Stop();
-            if (i >= warmup) timings[i - warmup] = clock.Elapsed.TotalMilliseconds;
+            for (var m = 0; m < models.Count; m++)
+            {
+                for (var i = 0; i < (round == 0 ? warmup : 0) + iterations; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    var clock = Stopwatch.StartNew();
+                    var output = models[m].forward(input);
+                    if (device.type == DeviceType.CUDA) cuda.synchronize(device);
+                    _ = output.shape; // the forward has completed on CPU when it returns
+                    clock.Stop();
+                    if (round > 0 || i >= warmup) timings[m].Add(clock.Elapsed.TotalMilliseconds);
+                }
+            }
         }
-        Array.Sort(timings);
-        return timings[iterations / 2];
+        return timings.Select(Median).ToArray();
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
     }
 }
