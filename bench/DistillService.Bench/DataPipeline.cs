@@ -46,7 +46,7 @@ internal sealed class DataPipeline(BenchSettings settings, ISegmentationDataset 
             Lap(1);
             var (images, masks) = SampleBatcher.ToTensors(samples, device);
             Lap(2);
-            var theta = augmenter.SampleTransforms(samples.Length, settings.Size, settings.Size, epoch: 1, step, device);
+            var theta = tensor(thetaValues, [samples.Length, 2, 3], device: device);
             images = Augmenter.WarpBilinear(images, theta);
             masks = Augmenter.WarpLabels(masks, theta);
             Lap(3);

@@ -45,17 +45,9 @@ internal sealed class StepBenchmark(BenchSettings settings)
         using var student = TorchSeeding.CreateSeeded(2, () =>
             new UNet(numClasses: settings.Classes, baseChannels: settings.StudentChannels, depth: settings.Depth));
         var device = DeviceResolver.Resolve(settings.Device);
-        if (device.type != DeviceType.CPU)
-        {
-            teacher.to(device);
-            student.to(device);
-        }
-        else
-        {
-            // As the service loads trained models for inference, the cache job and online KD (TrainedModels).
-            teacher.UseChannelsLast();
-            student.UseChannelsLast();
-        }
+        // As the service places trained models for inference, the cache job and online KD (TrainedModels).
+        teacher.PlaceOn(device);
+        student.PlaceOn(device);
         try
         {
             var random = new RandomDataset(runs.Images, settings.Size, settings.Classes);

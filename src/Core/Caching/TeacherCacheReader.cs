@@ -101,29 +101,19 @@ public sealed class TeacherCacheReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(indices);
-        var entries = Split(split);
         var m = Manifest;
-        var plane = m.TopK * m.StoredHeight * m.StoredWidth;
-        var values = new float[indices.Count * plane];
-        var classes = new byte[indices.Count * plane];
-        var stored = new byte[valueBytes];
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (var i = 0; i < indices.Count; i++)
+        var stored = new byte[indices.Count * valueBytes];
+        var classes = new byte[indices.Count * indexBytes];
+        ReadBatch(split, indices, stored, classes);
+        var values = new float[classes.Length];
+        if (CacheFormat.ProbabilityBytes(m.Precision) == 2)
         {
-            var index = indices[i];
-            if ((uint)index >= (uint)entries.Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
-            ReadEntry(split, entries.Entries[index], stored, classes.AsSpan(i * plane, plane), hash);
-            var target = values.AsSpan(i * plane, plane);
-            if (valueBytes == plane * 2)
-            {
-                var halves = MemoryMarshal.Cast<byte, Half>(stored);
-                for (var j = 0; j < plane; j++) target[j] = (float)halves[j];
-            }
-            else
-            {
-                MemoryMarshal.Cast<byte, float>(stored).CopyTo(target);
-            }
+            var halves = MemoryMarshal.Cast<byte, Half>(stored);
+            for (var i = 0; i < values.Length; i++) values[i] = (float)halves[i];
+        }
+        else
+        {
+            MemoryMarshal.Cast<byte, float>(stored).CopyTo(values);
         }
         return new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth, values, classes);
     }
@@ -132,23 +122,12 @@ public sealed class TeacherCacheReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(indices);
-        var entries = Split(split);
-        if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
         var m = Manifest;
         using var scope = NewDisposeScope();
         var values = empty([indices.Count, m.TopK, m.StoredHeight, m.StoredWidth], CacheFormat.ProbabilityType(m.Precision));
         var classes = empty([indices.Count, m.TopK, m.StoredHeight, m.StoredWidth], ScalarType.Byte);
         // Entries are read straight into the tensors' memory and hashed there.
-        var valueSpan = values.bytes;
-        var classSpan = classes.bytes;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (var i = 0; i < indices.Count; i++)
-        {
-            var index = indices[i];
-            if ((uint)index >= (uint)entries.Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
-            ReadEntry(split, entries.Entries[index], valueSpan.Slice(i * valueBytes, valueBytes), classSpan.Slice(i * indexBytes, indexBytes), hash);
-        }
+        ReadBatch(split, indices, values.bytes, classes.bytes);
         if (device is not null && device.type != DeviceType.CPU)
         {
             // The compact form crosses to the device; decoding there saves K/k-fold transfer.
@@ -195,6 +174,24 @@ public sealed class TeacherCacheReader : IDisposable
             ? entries
             : throw new ArgumentException(
                 $"The cache has no split '{split}'; it has {string.Join(", ", Manifest.Splits.Keys)}.", nameof(split));
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="indices"/>, back to back: probabilities into <paramref name="values"/> and class
+    /// indices into <paramref name="classes"/> (one entry's worth each per index), every checksum checked.
+    /// </summary>
+    private void ReadBatch(string split, IReadOnlyList<int> indices, Span<byte> values, Span<byte> classes)
+    {
+        var entries = Split(split);
+        if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var i = 0; i < indices.Count; i++)
+        {
+            var index = indices[i];
+            if ((uint)index >= (uint)entries.Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
+            ReadEntry(split, entries.Entries[index], values.Slice(i * valueBytes, valueBytes), classes.Slice(i * indexBytes, indexBytes), hash);
+        }
     }
 
     private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, IncrementalHash hash)

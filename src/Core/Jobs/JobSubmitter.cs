@@ -140,7 +140,7 @@ public sealed class JobSubmitter(IDbContextFactory<DistillDbContext> dbFactory, 
             db.SaveChanges();
 
             // One chain, so one worker runs the pipeline start to end; each job checks its own inputs.
-            Enqueue(db, jobs, chained: true, () => db.Pipelines.Remove(pipeline));
+            Enqueue(db, jobs, chained: true, pipeline);
         }
         return (pipeline, jobs);
     }
@@ -190,12 +190,12 @@ public sealed class JobSubmitter(IDbContextFactory<DistillDbContext> dbFactory, 
         db.Jobs.Add(job);
         db.SaveChanges();
         // Scheduled after the row exists so the worker always finds it.
-        Enqueue(db, [job], chained: false, () => { });
+        Enqueue(db, [job], chained: false, pipeline: null);
         return job;
     }
 
     /// <summary>Queues saved jobs and saves their Hangfire ids; if the queue refuses them, the records go again.</summary>
-    private void Enqueue(DistillDbContext db, IReadOnlyList<JobRecord> jobs, bool chained, Action removeParent)
+    private void Enqueue(DistillDbContext db, IReadOnlyList<JobRecord> jobs, bool chained, PipelineRecord? pipeline)
     {
         try
         {
@@ -204,7 +204,7 @@ public sealed class JobSubmitter(IDbContextFactory<DistillDbContext> dbFactory, 
         catch (QueueUnavailableException)
         {
             db.Jobs.RemoveRange(jobs);
-            removeParent();
+            if (pipeline is not null) db.Pipelines.Remove(pipeline);
             db.SaveChanges();
             throw;
         }

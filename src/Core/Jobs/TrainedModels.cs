@@ -40,11 +40,9 @@ public sealed class TrainedModels(IDbContextFactory<DistillDbContext> dbFactory,
         var weights = blobs.TryReadAllBytes(BlobKeys.Artifact(jobId, ArtifactNames.Weights))
             ?? throw new InvalidDataException($"Job {jobId} has no weights artifact.");
         var numClasses = datasets.NumClasses(job.DatasetId);
-        var resolved = DeviceResolver.Resolve(device);
-        var unet = ModelIO.LoadUNet(weights, model, numClasses, resolved);
+        var unet = ModelIO.LoadUNet(weights, model, numClasses);
         unet.eval();
-        // Inference only from here on (predict, report latency, online teacher, cache job): the faster CPU layout.
-        if (resolved.type == TorchSharp.DeviceType.CPU) unet.UseChannelsLast();
+        unet.PlaceOn(DeviceResolver.Resolve(device));
         return new LoadedModel(jobId, unet, model, training, job.DatasetId);
     }
 

@@ -52,20 +52,16 @@ public static class ModelIO
     }
 
     /// <summary>
-    /// Builds a U-Net on the CPU, loads its weights there and then moves it to <paramref name="device"/>
-    /// (loading into a CPU model keeps the checkpoint format independent of where it was trained).
+    /// Builds a U-Net on the CPU and loads its weights there (loading into a CPU model keeps the checkpoint format
+    /// independent of where it was trained); <see cref="UNet.PlaceOn"/> puts it where it will run.
     /// </summary>
-    public static UNet LoadUNet(byte[] state, ModelSpec spec, int numClasses, Device? device = null)
+    public static UNet LoadUNet(byte[] state, ModelSpec spec, int numClasses)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var model = new UNet(numClasses: numClasses, baseChannels: spec.BaseChannels, depth: spec.Depth);
         try
         {
             LoadState(model, state);
-            if (device is not null && device.type != DeviceType.CPU)
-            {
-                model.to(device);
-            }
             return model;
         }
         catch

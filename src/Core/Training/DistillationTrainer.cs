@@ -63,10 +63,8 @@ public sealed class DistillationTrainer
         var spec = Options.Training;
         var device = DeviceResolver.Resolve(Options.Device);
         using var model = CreateStudent();
-        // Built on the CPU, moved before the optimiser sees the parameters.
-        if (device.type != DeviceType.CPU) model.to(device);
-        // Faster CPU kernels, same function; before the optimiser takes the parameters (UNet.UseChannelsLast).
-        if (device.type == DeviceType.CPU) model.UseChannelsLast();
+        // Built on the CPU, placed before the optimiser sees the parameters.
+        model.PlaceOn(device);
         using var optimizer = new AdamOptimizer(model.parameters(), spec.LearningRate);
         var resumedFrom = CheckpointState.Resume(callbacks, spec.Epochs, model, optimizer);
 
@@ -83,7 +81,7 @@ public sealed class DistillationTrainer
                 (indices, batch, index) =>
                 {
                     optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, index, stepsPerEpoch);
-                    return step.Run(indices, batch, currentEpoch, index);
+                    return step.Run(indices, batch);
                 });
             validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
             callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation, losses.Ce, losses.Kd));
@@ -98,35 +96,40 @@ public sealed class DistillationTrainer
     internal UNet CreateStudent() => TorchSeeding.CreateSeeded(Options.Training.Seed, () =>
         new UNet(numClasses: Options.NumClasses, baseChannels: Options.Student.BaseChannels, depth: Options.Student.Depth));
 
-    /// <summary>A batch's samples and, when the signal can prepare it ahead, its teacher map.</summary>
-    private sealed record StepInput(SegmentationSample[] Samples, PreparedTeacherMap? TeacherMap);
+    /// <summary>
+    /// A batch's samples, its augmentation (affine_grid matrices [N·6], null without augmentation) and, when the
+    /// signal can prepare it ahead, its teacher map.
+    /// </summary>
+    private sealed record StepInput(SegmentationSample[] Samples, float[]? Theta, PreparedTeacherMap? TeacherMap);
 
     private sealed class StepRunner(
         UNet model, AdamOptimizer optimizer, ITeacherSignal? teacher, DistillationSpec distillation, Augmenter? augmenter, Device device)
     {
         /// <summary>
-        /// Runs on a prefetch thread, ahead of the step: the teacher map of a cache, read, decoded and warped with the
-        /// step's own augmentation (a pure function of epoch and step), so the training thread only takes its log.
+        /// Runs on a prefetch thread, ahead of the step: the step's augmentation (a pure function of epoch and step)
+        /// and the teacher map of a cache, read, decoded and warped with it, so the training thread only takes its log.
         /// On a GPU the compact entries cross to the device instead and are decoded there.
         /// </summary>
         public StepInput Prepare(int[] indices, SegmentationSample[] samples, int epoch, int step)
         {
-            if (teacher is null || device.type != DeviceType.CPU) return new StepInput(samples, null);
             var (height, width) = (samples[0].Height, samples[0].Width);
             var theta = augmenter?.SampleTransformValues(samples.Length, height, width, epoch, step);
-            return new StepInput(samples, teacher.PrepareAhead(indices, theta, height, width));
+            var teacherMap = teacher is not null && device.type == DeviceType.CPU
+                ? teacher.PrepareAhead(indices, theta, height, width)
+                : null;
+            return new StepInput(samples, theta, teacherMap);
         }
 
         /// <summary>Augment, teacher signal, forward, loss, backward and update in one dispose scope.</summary>
-        public StepLosses Run(int[] indices, StepInput input, int epoch, int step)
+        public StepLosses Run(int[] indices, StepInput input)
         {
             using var scope = NewDisposeScope();
             var samples = input.Samples;
             var (images, masks) = SampleBatcher.ToTensors(samples, device);
             Tensor? theta = null;
-            if (augmenter is not null)
+            if (input.Theta is not null)
             {
-                theta = augmenter.SampleTransforms(samples.Length, (int)images.shape[2], (int)images.shape[3], epoch, step, device);
+                theta = tensor(input.Theta, [samples.Length, 2, 3], device: device);
                 images = Augmenter.WarpBilinear(images, theta);
                 masks = Augmenter.WarpLabels(masks, theta);
             }

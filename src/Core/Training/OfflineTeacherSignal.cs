@@ -49,9 +49,7 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
         using var noGrad = no_grad();
         var probabilities = reader.DecodeBatch(split, sampleIndices, augmentedImages.device);
         if (theta is not null) probabilities = Augmenter.WarpBilinear(probabilities, theta);
-        // In place: the map is this call's own fresh tensor, and two fewer [N, K, H, W] passes and allocations
-        // per step are measurable on the training thread (1.4 → 0.9 ms at 128², batch 8, K = 12).
-        return probabilities.clamp_min_(Floor).log_().MoveToOuterDisposeScope();
+        return LogInPlace(probabilities).MoveToOuterDisposeScope();
     }
 
     /// <summary>Reads, checks and decodes the entries and warps them, all in managed code; only for caches at full resolution.</summary>
@@ -68,9 +66,14 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
     {
         ArgumentNullException.ThrowIfNull(prepared);
         using var scope = NewDisposeScope();
-        var probabilities = tensor(prepared.Probabilities, prepared.Shape, device: device);
-        return probabilities.clamp_min_(Floor).log_().MoveToOuterDisposeScope();
+        return LogInPlace(tensor(prepared.Probabilities, prepared.Shape, device: device)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Floored log of a map that is the caller's own fresh tensor: in place, as two fewer [N, K, H, W] passes and
+    /// allocations per step are measurable on the training thread (1.4 → 0.9 ms at 128², batch 8, K = 12).
+    /// </summary>
+    private static Tensor LogInPlace(Tensor probabilities) => probabilities.clamp_min_(Floor).log_();
 
     public void Dispose()
     {

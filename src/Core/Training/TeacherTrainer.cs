@@ -43,10 +43,8 @@ public sealed class TeacherTrainer
         var device = DeviceResolver.Resolve(Options.Device);
         using var model = TorchSeeding.CreateSeeded(spec.Seed, () =>
             new UNet(numClasses: Options.NumClasses, baseChannels: Options.Model.BaseChannels, depth: Options.Model.Depth));
-        // Built on the CPU, moved before the optimiser sees the parameters.
-        if (device.type != DeviceType.CPU) model.to(device);
-        // Faster CPU kernels, same function; before the optimiser takes the parameters (UNet.UseChannelsLast).
-        if (device.type == DeviceType.CPU) model.UseChannelsLast();
+        // Built on the CPU, placed before the optimiser sees the parameters.
+        model.PlaceOn(device);
         using var optimizer = new AdamOptimizer(model.parameters(), spec.LearningRate);
         var resumedFrom = CheckpointState.Resume(callbacks, spec.Epochs, model, optimizer);
 
