@@ -1,3 +1,4 @@
+using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 
 namespace DistillService.Bench;
@@ -45,8 +46,16 @@ internal sealed class PaddedClasses(ISegmentationDataset inner, int numClasses) 
 
     public SegmentationSample Get(int index) => inner.Get(index);
 
-    public static SyntheticShapesDataset Shapes(string split, int count, int size) =>
-        new(new SyntheticShapesOptions(Seed: 11, split, size, size, count));
+    /// <summary>The synthetic set with the service's default sample cache (DatasetOptions.SampleCacheMegabytes), or none.</summary>
+    public static SyntheticShapesDataset Shapes(string split, int count, int size, bool keepSamples = true) =>
+        new(new SyntheticShapesOptions(Seed: 11, split, size, size, count),
+            keepSamples ? new DatasetOptions().SampleCacheMegabytes * (1L << 20) : 0);
+
+    /// <summary>Makes every sample once, as a job's first epoch does; later epochs read them from memory.</summary>
+    public static void Warm(ISegmentationDataset data)
+    {
+        for (var i = 0; i < data.Count; i++) data.Get(i);
+    }
 
     public static IReadOnlyList<SegmentationClass> List(int numClasses, IReadOnlyList<SegmentationClass>? real = null)
     {

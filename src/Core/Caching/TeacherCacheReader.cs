@@ -1,22 +1,27 @@
-using System.Runtime.InteropServices;
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using DistillService.Core.Data;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DistillService.Core.Caching;
 
 /// <summary>
 /// Reads a finished teacher-output cache: decodes batches of entries to full-resolution class distributions and
-/// checks every entry's SHA-256 as it is read. Safe to use from several threads; shards are read with
-/// positional reads on handles opened once.
+/// checks each entry's SHA-256 the first time it is read (<see cref="VerifyAll"/> checks all of them again). Safe to
+/// use from several threads; shards are read with positional reads on handles opened once.
 /// </summary>
 public sealed class TeacherCacheReader : IDisposable
 {
     private readonly string directory;
     private readonly Dictionary<string, SafeFileHandle> shards;
     private readonly Dictionary<string, byte[][]> checksums;
+    // Entries already checked by this reader. Shards are written once and fsynced, so hashing an entry again in every
+    // epoch (1.5 MB per 128² batch of 8) would only spend CPU that the training step shares.
+    private readonly Dictionary<string, bool[]> verified;
     private readonly int valueBytes;
     private readonly int indexBytes;
     private bool disposed;
@@ -31,6 +36,7 @@ public sealed class TeacherCacheReader : IDisposable
         // Parsed once so that each read compares 32 bytes instead of formatting hex.
         checksums = manifest.Splits.ToDictionary(
             s => s.Key, s => s.Value.Entries.Select(e => Convert.FromHexString(e.Sha256)).ToArray(), StringComparer.Ordinal);
+        verified = manifest.Splits.ToDictionary(s => s.Key, s => new bool[s.Value.Entries.Count], StringComparer.Ordinal);
     }
 
     public CacheManifest Manifest { get; }
@@ -102,20 +108,27 @@ public sealed class TeacherCacheReader : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(indices);
         var m = Manifest;
-        var stored = new byte[indices.Count * valueBytes];
-        var classes = new byte[indices.Count * indexBytes];
-        ReadBatch(split, indices, stored, classes);
-        var values = new float[classes.Length];
-        if (CacheFormat.ProbabilityBytes(m.Precision) == 2)
+        var batch = new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth);
+        var stored = StagingBuffers.Bytes.Rent(indices.Count * valueBytes);
+        try
         {
-            var halves = MemoryMarshal.Cast<byte, Half>(stored);
-            for (var i = 0; i < values.Length; i++) values[i] = (float)halves[i];
+            ReadBatch(split, indices, stored.AsSpan(0, indices.Count * valueBytes), batch.Classes.AsSpan(0, batch.Length));
+            var values = batch.Values.AsSpan(0, batch.Length);
+            if (CacheFormat.ProbabilityBytes(m.Precision) == 2)
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(stored.AsSpan(0, batch.Length * 2)), values);
+            else
+                MemoryMarshal.Cast<byte, float>(stored.AsSpan(0, batch.Length * 4)).CopyTo(values);
+            return batch;
         }
-        else
+        catch
         {
-            MemoryMarshal.Cast<byte, float>(stored).CopyTo(values);
+            batch.Dispose();
+            throw;
         }
-        return new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth, values, classes);
+        finally
+        {
+            StagingBuffers.Bytes.Return(stored);
+        }
     }
 
     private Tensor Decode(string split, IReadOnlyList<int> indices, Device? device, int height, int width)
@@ -150,7 +163,7 @@ public sealed class TeacherCacheReader : IDisposable
             {
                 foreach (var entry in entries.Entries)
                 {
-                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), buffer.AsSpan(valueBytes, indexBytes), hash);
+                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), buffer.AsSpan(valueBytes, indexBytes), hash, always: true);
                 }
             }
         }
@@ -178,7 +191,7 @@ public sealed class TeacherCacheReader : IDisposable
 
     /// <summary>
     /// The entries of <paramref name="indices"/>, back to back: probabilities into <paramref name="values"/> and class
-    /// indices into <paramref name="classes"/> (one entry's worth each per index), every checksum checked.
+    /// indices into <paramref name="classes"/> (one entry's worth each per index), each checksum checked on the entry's first read.
     /// </summary>
     private void ReadBatch(string split, IReadOnlyList<int> indices, Span<byte> values, Span<byte> classes)
     {
@@ -194,11 +207,13 @@ public sealed class TeacherCacheReader : IDisposable
         }
     }
 
-    private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, IncrementalHash hash)
+    private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, IncrementalHash hash, bool always = false)
     {
         var shard = shards[entry.Shard];
         ReadExactly(shard, values, entry.Offset, split, entry);
         ReadExactly(shard, classes, entry.Offset + values.Length, split, entry);
+        ref var checkedBefore = ref verified[split][entry.Index];
+        if (!always && Volatile.Read(ref checkedBefore)) return;
         hash.AppendData(values);
         hash.AppendData(classes);
         Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
@@ -209,6 +224,7 @@ public sealed class TeacherCacheReader : IDisposable
                 $"cache entry {split}/{entry.Index} failed its checksum (shard {entry.Shard} at offset {entry.Offset} in {directory}); "
                 + "the cache is corrupt and must be rebuilt.");
         }
+        Volatile.Write(ref checkedBefore, true);
     }
 
     private void ReadExactly(SafeFileHandle shard, Span<byte> target, long offset, string split, CacheEntry entry)

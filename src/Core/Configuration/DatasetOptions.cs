@@ -3,7 +3,7 @@ using DistillService.Core.Data;
 
 namespace DistillService.Core.Configuration;
 
-/// <summary>Section "Datasets": sizes of the built-in synthetic set, upload limits, the decoded-sample cache.</summary>
+/// <summary>Section "Datasets": sizes of the built-in synthetic set, upload limits, the sample cache.</summary>
 public sealed class DatasetOptions
 {
     public const string Section = "Datasets";
@@ -22,7 +22,7 @@ public sealed class DatasetOptions
     [Range(1, long.MaxValue)]
     public long MaxExtractedBytes { get; set; } = 8L << 30;
 
-    /// <summary>Memory for decoded, resized samples, per opened split (0 turns the cache off).</summary>
+    /// <summary>Memory for decoded (or rendered), resized samples, per opened split (0 turns the cache off).</summary>
     [Range(0, 1 << 20)]
     public int SampleCacheMegabytes { get; set; } = 512;
 }

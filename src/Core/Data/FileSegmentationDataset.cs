@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DistillService.Core.Data.Imaging;
 using DistillService.Core.Data.Layouts;
 
@@ -12,17 +11,14 @@ namespace DistillService.Core.Data;
 /// </summary>
 /// <remarks>
 /// Thread-safe, so batches can be decoded ahead on worker threads. Decoded samples are kept in memory
-/// up to a byte budget (first come, first kept: under random access any policy keeps the same share),
-/// so later epochs do not decode again.
+/// up to a byte budget (<see cref="SampleMemo"/>), so later epochs do not decode again.
 /// </remarks>
 public sealed class FileSegmentationDataset : ISegmentationDataset
 {
     private readonly IReadOnlyList<SamplePair> _pairs;
     private readonly LabelMap _labels;
     private readonly int _size;
-    private readonly long _cacheBudget;
-    private readonly ConcurrentDictionary<int, SegmentationSample> _cache = new();
-    private long _cachedBytes;
+    private readonly SampleMemo _memo;
 
     public FileSegmentationDataset(
         IReadOnlyList<SamplePair> pairs, IReadOnlyList<SegmentationClass> classes, LabelMap labels, int imageSize, long cacheBytes)
@@ -31,7 +27,7 @@ public sealed class FileSegmentationDataset : ISegmentationDataset
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
-        (_pairs, Classes, _labels, _size, _cacheBudget) = (pairs, classes, labels, imageSize, cacheBytes);
+        (_pairs, Classes, _labels, _size, _memo) = (pairs, classes, labels, imageSize, new SampleMemo(cacheBytes));
     }
 
     public IReadOnlyList<SegmentationClass> Classes { get; }
@@ -42,13 +38,7 @@ public sealed class FileSegmentationDataset : ISegmentationDataset
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        if (_cache.TryGetValue(index, out var cached)) return cached;
-
-        var sample = Load(_pairs[index]);
-        var bytes = sample.Rgb.Length + sample.Mask.Length;
-        if (Interlocked.Add(ref _cachedBytes, bytes) <= _cacheBudget) _cache.TryAdd(index, sample);
-        else Interlocked.Add(ref _cachedBytes, -bytes);
-        return sample;
+        return _memo.GetOrMake(index, i => Load(_pairs[i]));
     }
 
     private SegmentationSample Load(SamplePair pair)

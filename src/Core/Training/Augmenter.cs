@@ -11,8 +11,8 @@ namespace DistillService.Core.Training;
 /// </summary>
 /// <remarks>
 /// Transforms are affine maps from output to input pixels, sampled with affine_grid + grid_sample.
-/// <see cref="WarpBilinear"/> serves images and, later, cached soft teacher maps, so labels, images and
-/// teacher outputs stay aligned pixel for pixel. Pixels that come from outside the image are 255 (ignored)
+/// <see cref="WarpBilinear"/> serves images and cached soft teacher maps, <see cref="WarpLabels"/> labels, so labels,
+/// images and teacher outputs stay aligned pixel for pixel. Pixels that come from outside the image are 255 (ignored)
 /// in masks and zero — the mean colour after normalisation — in images.
 /// </remarks>
 public sealed class Augmenter

@@ -96,46 +96,50 @@ public sealed class DistillationTrainer
     internal UNet CreateStudent() => TorchSeeding.CreateSeeded(Options.Training.Seed, () =>
         new UNet(numClasses: Options.NumClasses, baseChannels: Options.Student.BaseChannels, depth: Options.Student.Depth));
 
-    /// <summary>
-    /// A batch's samples, its augmentation (affine_grid matrices [N·6], null without augmentation) and, when the
-    /// signal can prepare it ahead, its teacher map.
-    /// </summary>
-    private sealed record StepInput(SegmentationSample[] Samples, float[]? Theta, PreparedTeacherMap? TeacherMap);
+    /// <summary>A batch's images and masks and, when the signal can prepare it ahead, its teacher map.</summary>
+    private sealed record StepInput(TrainingBatch Batch, PreparedTeacherMap? TeacherMap) : IDisposable
+    {
+        public void Dispose()
+        {
+            Batch.Dispose();
+            TeacherMap?.Dispose();
+        }
+    }
 
     private sealed class StepRunner(
         UNet model, AdamOptimizer optimizer, ITeacherSignal? teacher, DistillationSpec distillation, Augmenter? augmenter, Device device)
     {
         /// <summary>
-        /// Runs on a prefetch thread, ahead of the step: the step's augmentation (a pure function of epoch and step)
-        /// and the teacher map of a cache, read, decoded and warped with it, so the training thread only takes its log.
-        /// On a GPU the compact entries cross to the device instead and are decoded there.
+        /// Runs on a prefetch thread, ahead of the step: the batch with its augmentation (a pure function of epoch and
+        /// step) and the teacher map of a cache, read, decoded, warped with it and logged, so on the CPU the training
+        /// thread only copies them into tensors. On a GPU the compact entries cross to the device and are decoded there.
         /// </summary>
         public StepInput Prepare(int[] indices, SegmentationSample[] samples, int epoch, int step)
         {
-            var (height, width) = (samples[0].Height, samples[0].Width);
-            var theta = augmenter?.SampleTransformValues(samples.Length, height, width, epoch, step);
-            var teacherMap = teacher is not null && device.type == DeviceType.CPU
-                ? teacher.PrepareAhead(indices, theta, height, width)
-                : null;
-            return new StepInput(samples, theta, teacherMap);
+            var batch = TrainingBatch.Prepare(samples, augmenter, epoch, step, device);
+            try
+            {
+                var teacherMap = teacher is not null && device.type == DeviceType.CPU
+                    ? teacher.PrepareAhead(indices, batch.Theta, samples[0].Height, samples[0].Width)
+                    : null;
+                return new StepInput(batch, teacherMap);
+            }
+            catch
+            {
+                batch.Dispose();
+                throw;
+            }
         }
 
-        /// <summary>Augment, teacher signal, forward, loss, backward and update in one dispose scope.</summary>
+        /// <summary>Batch and teacher signal to tensors, forward, loss, backward and update in one dispose scope.</summary>
         public StepLosses Run(int[] indices, StepInput input)
         {
+            using var owned = input;
             using var scope = NewDisposeScope();
-            var samples = input.Samples;
-            var (images, masks) = SampleBatcher.ToTensors(samples, device);
-            Tensor? theta = null;
-            if (input.Theta is not null)
-            {
-                theta = tensor(input.Theta, [samples.Length, 2, 3], device: device);
-                images = Augmenter.WarpBilinear(images, theta);
-                masks = Augmenter.WarpLabels(masks, theta);
-            }
+            var (images, masks) = input.Batch.ToTensors(device);
             var teacherLogProbabilities = input.TeacherMap is { } prepared
-                ? teacher!.LogProbabilities(prepared, device)
-                : teacher?.LogProbabilities(indices, images, theta);
+                ? prepared.ToTensor(device)
+                : teacher?.LogProbabilities(indices, images, input.Batch.ThetaTensor(device));
             optimizer.ZeroGrad();
             var (total, ce, kd) = DistillationLoss.Compute(model.forward(images), teacherLogProbabilities, masks, distillation);
             var value = total.item<float>();

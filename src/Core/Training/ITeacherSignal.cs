@@ -20,17 +20,10 @@ public interface ITeacherSignal : IDisposable
     Tensor LogProbabilities(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta);
 
     /// <summary>
-    /// The batch's teacher probabilities computed ahead of its step, in managed code only (no TorchSharp call), so a
-    /// prefetch thread can run it while the previous step trains; null when this signal cannot (a teacher model, a
-    /// cache at reduced resolution). Turn it into the step's tensor with <see cref="LogProbabilities(PreparedTeacherMap, Device)"/>.
+    /// The batch's teacher log-probabilities computed ahead of its step, in managed code only (no TorchSharp call), so
+    /// a prefetch thread can run it while the previous step trains; null when this signal cannot (a teacher model, a
+    /// cache at reduced resolution). The step turns it into its tensor with <see cref="PreparedTeacherMap.ToTensor"/>.
     /// </summary>
     /// <param name="theta">The augmentation as <see cref="Augmenter.SampleTransformValues"/> gives it, or null.</param>
     PreparedTeacherMap? PrepareAhead(IReadOnlyList<int> sampleIndices, float[]? theta, int height, int width) => null;
-
-    /// <summary>Teacher log-probabilities float [N, K, h, w] from a map prepared by <see cref="PrepareAhead"/>.</summary>
-    Tensor LogProbabilities(PreparedTeacherMap prepared, Device device) =>
-        throw new NotSupportedException($"{GetType().Name} prepares nothing ahead.");
 }
-
-/// <summary>Teacher probabilities float [N, K, H, W] (row-major) prepared off the training thread.</summary>
-public sealed record PreparedTeacherMap(float[] Probabilities, long[] Shape);

@@ -55,11 +55,14 @@ public sealed class TeacherTrainer
         {
             model.train();
             var currentEpoch = epoch;
-            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken, (_, samples, step) =>
-            {
-                optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, step, stepsPerEpoch);
-                return new StepLosses(TrainStep(model, optimizer, augmenter, device, samples, currentEpoch, step));
-            });
+            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
+                (step, _, samples) => TrainingBatch.Prepare(samples, augmenter, currentEpoch, step, device),
+                (_, batch, step) =>
+                {
+                    using var owned = batch;
+                    optimizer.LearningRate = LearningRateSchedules.At(spec, currentEpoch, step, stepsPerEpoch);
+                    return new StepLosses(TrainStep(model, optimizer, device, batch));
+                });
             validation = Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
             callbacks.EpochCompleted(new EpochResult(epoch, losses.Total, validation));
             callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, optimizer));
@@ -70,12 +73,10 @@ public sealed class TeacherTrainer
     }
 
     /// <summary>Forward, loss, backward and update in one dispose scope; returns the batch loss.</summary>
-    private static double TrainStep(
-        UNet model, AdamOptimizer optimizer, Augmenter? augmenter, Device device, SegmentationSample[] samples, int epoch, int step)
+    private static double TrainStep(UNet model, AdamOptimizer optimizer, Device device, TrainingBatch batch)
     {
         using var scope = NewDisposeScope();
-        var (images, masks) = SampleBatcher.ToTensors(samples, device);
-        if (augmenter is not null) (images, masks) = augmenter.Apply(images, masks, epoch, step);
+        var (images, masks) = batch.ToTensors(device);
         optimizer.ZeroGrad();
         var loss = F.cross_entropy(model.forward(images), masks, ignore_index: Labels.Ignore);
         var value = loss.item<float>();

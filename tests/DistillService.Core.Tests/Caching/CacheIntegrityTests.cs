@@ -29,6 +29,22 @@ public sealed class CacheIntegrityTests
     }
 
     [Fact]
+    public void AFullCheckHashesAgainEntriesAlreadyReadOnce()
+    {
+        using var folder = new ScratchFolder();
+        CacheFixtures.Write(folder.Cache(), new CacheSpec(3, CachePrecisions.Fp16));
+        var entry = CacheManifestJson.Load(folder.Cache()).Splits["train"].Entries[2];
+        using var reader = TeacherCacheReader.Open(folder.Cache());
+        using (reader.ReadCompact("train", [2])) { }
+
+        // A read checks an entry once per reader (shards are written once); VerifyAll checks every entry every time.
+        FlipByte(Path.Combine(folder.Cache(), entry.Shard), entry.Offset + 7);
+        Assert.Contains("train/2", Assert.Throws<InvalidDataException>(reader.VerifyAll).Message);
+        using var fresh = TeacherCacheReader.Open(folder.Cache());
+        Assert.Contains("train/2", Assert.Throws<InvalidDataException>(() => fresh.ReadCompact("train", [2])).Message);
+    }
+
+    [Fact]
     public void AnIntactCachePassesVerification()
     {
         using var folder = new ScratchFolder();

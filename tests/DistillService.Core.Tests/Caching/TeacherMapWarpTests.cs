@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace DistillService.Core.Tests.Caching;
 
 /// <summary>
-/// The managed decode-and-warp that prefetch threads run must give the teacher signal the training thread would
-/// compute with TorchSharp (decode, affine_grid + grid_sample, log).
+/// The managed decode-warp-log that data workers run must give the teacher signal the torch path computes
+/// (decode, affine_grid + grid_sample, floored log), which is also the path on a GPU.
 /// </summary>
 public sealed class TeacherMapWarpTests
 {
@@ -34,9 +34,9 @@ public sealed class TeacherMapWarpTests
             : (null, null);
         var images = zeros(Indices.Length, 3, size, size);
 
-        var prepared = signal.PrepareAhead(Indices, thetaValues, size, size);
+        using var prepared = signal.PrepareAhead(Indices, thetaValues, size, size);
         Assert.NotNull(prepared);
-        var ahead = signal.LogProbabilities(prepared, CPU).exp();
+        var ahead = prepared.ToTensor(CPU).exp();
         var torchPath = signal.LogProbabilities(Indices, images, theta).exp();
 
         Assert.Equal(torchPath.shape, ahead.shape);

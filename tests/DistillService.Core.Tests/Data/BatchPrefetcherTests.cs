@@ -22,6 +22,54 @@ public sealed class BatchPrefetcherTests
         }
     }
 
+    /// <summary>A prepared batch that records its disposal.</summary>
+    private sealed class Prepared(string loadedOn) : IDisposable
+    {
+        public string LoadedOn { get; } = loadedOn;
+
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
+    public async Task ABatchAStarvedDataWorkerHoldsIsLoadedAgainByTheTrainer()
+    {
+        // The data worker's copy of batch 1 never finishes while the gate is shut, as if other work kept the cores.
+        using var gate = new ManualResetEventSlim();
+        using var held = new ManualResetEventSlim();
+        var stuck = new TaskCompletionSource<Prepared>();
+        using var prefetcher = new BatchPrefetcher<Prepared>(new CountingDataset(4), [[0, 1], [2, 3]], (step, _, _) =>
+        {
+            var onWorker = Thread.CurrentThread.Name?.StartsWith("data-worker", StringComparison.Ordinal) == true;
+            var batch = new Prepared(onWorker ? "worker" : "trainer");
+            if (step == 1 && onWorker)
+            {
+                held.Set();
+                gate.Wait(TimeSpan.FromSeconds(30));
+                stuck.SetResult(batch);
+            }
+            return batch;
+        }, depth: 1);
+        prefetcher.Take(0);
+        Assert.True(held.Wait(TimeSpan.FromSeconds(30)), "a data worker started batch 1");
+
+        var second = prefetcher.Take(1);
+
+        Assert.Equal("trainer", second.LoadedOn);
+        gate.Set();
+        var late = await stuck.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitUntil(() => late.Disposed, TimeSpan.FromSeconds(30));
+        Assert.True(late.Disposed, "the copy that lost the race is disposed");
+        Assert.False(second.Disposed);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(10);
+    }
+
     [Fact]
     public void BatchesComeBackInOrderWithTheSamplesOfTheirIndices()
     {

@@ -10,6 +10,26 @@ public sealed class SyntheticShapesTests(ITestOutputHelper output)
         new(new SyntheticShapesOptions(seed, split, height, width, count));
 
     [Fact]
+    public void RenderedSamplesAreKeptWithinTheBudget()
+    {
+        var options = new SyntheticShapesOptions(5, "train", 16, 16, 4);
+        var sampleBytes = 16 * 16 * 4;
+
+        var kept = new SyntheticShapesDataset(options, cacheBytes: 2 * sampleBytes);
+        Assert.Same(kept.Get(0), kept.Get(0));
+        Assert.Same(kept.Get(1), kept.Get(1));
+        // Over budget: still served, and the same bytes, but made again.
+        var third = kept.Get(2);
+        Assert.NotSame(third, kept.Get(2));
+        Assert.Equal(third.Rgb, kept.Get(2).Rgb);
+
+        var rendered = new SyntheticShapesDataset(options);
+        Assert.NotSame(rendered.Get(0), rendered.Get(0));
+        Assert.Equal(kept.Get(0).Rgb, rendered.Get(0).Rgb);
+        Assert.Equal(kept.Get(0).Mask, rendered.Get(0).Mask);
+    }
+
+    [Fact]
     public void SameSeedGivesIdenticalBytes()
     {
         var first = Create(seed: 5);

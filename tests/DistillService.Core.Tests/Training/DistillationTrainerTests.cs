@@ -114,7 +114,8 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
             var expectedTheta = augmenter.SampleTransforms(indices.Length, 32, 32, epoch: 1, step);
             Assert.True(Tensors.Same(expectedTheta, theta!));
             var (original, _) = SampleBatcher.ToTensors(indices.Select(train.Get).ToList());
-            Assert.True(Tensors.Same(Augmenter.WarpBilinear(original, expectedTheta), images));
+            // On the CPU the batch is warped in managed code by data workers: the same samples, up to float rounding.
+            Assert.True(Augmenter.WarpBilinear(original, expectedTheta).allclose(images, rtol: 0, atol: 1e-4));
         }
     }
 
