@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DistillService.Core.Data;
 
 /// <summary>
@@ -23,9 +25,19 @@ public class BatchPrefetcher<TBatch> : IDisposable
     /// </summary>
     public const int DefaultDepth = 1;
 
-    // While the trainer waits, its core is free and a data worker finishes a 128² offline-KD batch in well under this
-    // (waits measured up to 18 ms); a worker that other work starves gets no CPU in it.
-    private static readonly TimeSpan StarvationGrace = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan MinGrace = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan MaxGrace = TimeSpan.FromMilliseconds(100);
+
+    // How long the trainer took to load a batch itself last time (the first batch of an epoch is always its own).
+    private TimeSpan _ownLoad = MinGrace;
+
+    /// <summary>
+    /// How long the trainer waits for a data worker before loading the batch itself: about as long as its own load
+    /// takes, so a worker that is getting CPU is not overtaken by a copy that could hardly be faster (at 256² a batch
+    /// takes longer than at 128²), and a starved one costs at most that much extra; capped, as loads timed under heavy
+    /// load (garbage-collection storms, busy cores) are long.
+    /// </summary>
+    private TimeSpan Grace => _ownLoad < MinGrace ? MinGrace : _ownLoad > MaxGrace ? MaxGrace : _ownLoad;
 
     private readonly ISegmentationDataset _data;
     private readonly IReadOnlyList<int[]> _batches;
@@ -55,13 +67,13 @@ public class BatchPrefetcher<TBatch> : IDisposable
         for (var ahead = step + 1; ahead <= step + Depth && ahead < _batches.Count; ahead++) Start(ahead);
         var load = _loads[step];
         _loads[step] = null; // the batch is handed over; keep no reference
-        if (load is null) return Load(step, CancellationToken.None);
-        if (!DataWorkers.Shared.Help(load) && !load.Wait(StarvationGrace))
+        if (load is null) return LoadOwn(step);
+        if (!DataWorkers.Shared.Help(load) && !Completes(load, Grace))
         {
             // A data worker still holds it, and at the lowest priority it may get no CPU at all while other work keeps
             // every core busy (other jobs, other tests): the trainer must not wait on it. It loads the batch again at
             // its own priority and takes whichever copy is ready first; a batch is a pure function of its step.
-            var again = Task.Run(() => Load(step, CancellationToken.None));
+            var again = Task.Run(() => LoadOwn(step));
             var first = Task.WhenAny(load, again).GetAwaiter().GetResult();
             var other = first == load ? again : load;
             other.ContinueWith(static t =>
@@ -86,6 +98,27 @@ public class BatchPrefetcher<TBatch> : IDisposable
         var token = _stop.Token;
         // Continuations of a load must not run on (and at the priority of) a data worker.
         _loads[step] = Task.Factory.StartNew(() => Load(step, token), token, TaskCreationOptions.RunContinuationsAsynchronously, DataWorkers.Shared);
+    }
+
+    /// <summary>Whether <paramref name="task"/> completes within <paramref name="limit"/>; a fault counts (it is rethrown by the caller).</summary>
+    private static bool Completes(Task task, TimeSpan limit)
+    {
+        try
+        {
+            return task.Wait(limit);
+        }
+        catch (AggregateException)
+        {
+            return true;
+        }
+    }
+
+    private TBatch LoadOwn(int step)
+    {
+        var clock = Stopwatch.StartNew();
+        var batch = Load(step, CancellationToken.None);
+        _ownLoad = clock.Elapsed;
+        return batch;
     }
 
     private TBatch Load(int step, CancellationToken cancellationToken)
