@@ -25,19 +25,17 @@ public class BatchPrefetcher<TBatch> : IDisposable
     /// </summary>
     public const int DefaultDepth = 1;
 
-    private static readonly TimeSpan MinGrace = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan MaxGrace = TimeSpan.FromMilliseconds(100);
 
     // How long the trainer took to load a batch itself last time (the first batch of an epoch is always its own).
-    private TimeSpan _ownLoad = MinGrace;
+    private TimeSpan _ownLoad;
 
     /// <summary>
-    /// How long the trainer waits for a data worker before loading the batch itself: about as long as its own load
-    /// takes, so a worker that is getting CPU is not overtaken by a copy that could hardly be faster (at 256² a batch
-    /// takes longer than at 128²), and a starved one costs at most that much extra; capped, as loads timed under heavy
-    /// load (garbage-collection storms, busy cores) are long.
+    /// How long the trainer waits for a data worker before loading the batch itself: as long as its own load takes,
+    /// so a worker that is getting CPU is not overtaken by a copy that could hardly be faster, and a starved one costs
+    /// at most that much extra (tiny batches: next to nothing); capped, as loads timed under heavy load are long.
     /// </summary>
-    private TimeSpan Grace => _ownLoad < MinGrace ? MinGrace : _ownLoad > MaxGrace ? MaxGrace : _ownLoad;
+    private TimeSpan Grace => _ownLoad > MaxGrace ? MaxGrace : _ownLoad;
 
     private readonly ISegmentationDataset _data;
     private readonly IReadOnlyList<int[]> _batches;
