@@ -46,10 +46,10 @@ internal sealed class PaddedClasses(ISegmentationDataset inner, int numClasses) 
 
     public SegmentationSample Get(int index) => inner.Get(index);
 
-    /// <summary>The synthetic set with the service's default sample cache (DatasetOptions.SampleCacheMegabytes), or none.</summary>
+    /// <summary>The synthetic set with the service's default sample cache (DatasetOptions.SampleCacheBytes), or none.</summary>
     public static SyntheticShapesDataset Shapes(string split, int count, int size, bool keepSamples = true) =>
         new(new SyntheticShapesOptions(Seed: 11, split, size, size, count),
-            keepSamples ? new DatasetOptions().SampleCacheMegabytes * (1L << 20) : 0);
+            keepSamples ? new DatasetOptions().SampleCacheBytes : 0);
 
     /// <summary>Makes every sample once, as a job's first epoch does; later epochs read them from memory.</summary>
     public static void Warm(ISegmentationDataset data)

@@ -25,4 +25,7 @@ public sealed class DatasetOptions
     /// <summary>Memory for decoded (or rendered), resized samples, per opened split (0 turns the cache off).</summary>
     [Range(0, 1 << 20)]
     public int SampleCacheMegabytes { get; set; } = 512;
+
+    /// <summary><see cref="SampleCacheMegabytes"/> in bytes.</summary>
+    public long SampleCacheBytes => SampleCacheMegabytes * (1L << 20);
 }

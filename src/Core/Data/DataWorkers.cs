@@ -25,6 +25,7 @@ public sealed class DataWorkers : TaskScheduler
 
     private DataWorkers(int threads)
     {
+        MaximumConcurrencyLevel = threads;
         for (var i = 0; i < threads; i++)
         {
             new Thread(Work) { IsBackground = true, Name = $"data-worker-{i}", Priority = ThreadPriority.Lowest }.Start();
@@ -34,7 +35,7 @@ public sealed class DataWorkers : TaskScheduler
     /// <summary>One thread per core, shared by every training run in the process.</summary>
     public static DataWorkers Shared { get; } = new(Environment.ProcessorCount);
 
-    public override int MaximumConcurrencyLevel => Environment.ProcessorCount;
+    public override int MaximumConcurrencyLevel { get; }
 
     /// <summary>
     /// Runs queued data work on the calling thread until <paramref name="task"/> has completed or nothing is queued: a

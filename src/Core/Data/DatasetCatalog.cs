@@ -49,7 +49,7 @@ public sealed class DatasetCatalog(
         if (datasetId == SyntheticShapesId)
         {
             return new SyntheticShapesDataset(new SyntheticShapesOptions(
-                SyntheticShapesSeed, split, imageSize, imageSize, SplitCount(split)), SampleCacheBytes);
+                SyntheticShapesSeed, split, imageSize, imageSize, SplitCount(split)), options.Value.SampleCacheBytes);
         }
         var record = Registered(datasetId);
         var scan = Scan(record);
@@ -57,7 +57,7 @@ public sealed class DatasetCatalog(
             throw new ArgumentException($"Dataset '{datasetId}' has no '{split}' split; it has {string.Join(", ", scan.Splits.Keys)}.");
         return new FileSegmentationDataset(
             pairs, DatasetClassesJson.Deserialize(record.ClassesJson), scan.Labels, imageSize,
-            SampleCacheBytes);
+            options.Value.SampleCacheBytes);
     }
 
     /// <summary>
@@ -74,8 +74,6 @@ public sealed class DatasetCatalog(
         var record = Registered(datasetId);
         return DatasetFingerprint.Compute(record.Format, Scan(record), imageSize);
     }
-
-    private long SampleCacheBytes => options.Value.SampleCacheMegabytes * (1L << 20);
 
     private int SplitCount(string split) => split switch
     {

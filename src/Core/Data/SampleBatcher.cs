@@ -35,7 +35,7 @@ public static class SampleBatcher
         using var scope = NewDisposeScope();
         var images = empty([samples.Count, 3, height, width], ScalarType.Float32);
         var masks = empty([samples.Count, height, width], ScalarType.Int64);
-        Fill(samples, null, MemoryMarshal.Cast<byte, float>(images.bytes), MemoryMarshal.Cast<byte, long>(masks.bytes));
+        Fill(samples, MemoryMarshal.Cast<byte, float>(images.bytes), MemoryMarshal.Cast<byte, long>(masks.bytes));
         if (device is not null && device.type != DeviceType.CPU)
         {
             images = images.to(device);
@@ -93,13 +93,13 @@ public static class SampleBatcher
         return (height, width);
     }
 
-    private static void Fill(IReadOnlyList<SegmentationSample> samples, float[]? theta, Span<float> images, Span<long> masks)
+    /// <summary>Un-augmented samples into tensor memory (spans, so not across the threads <see cref="Stage"/> uses).</summary>
+    private static void Fill(IReadOnlyList<SegmentationSample> samples, Span<float> images, Span<long> masks)
     {
         var plane = samples[0].Height * samples[0].Width;
         for (var n = 0; n < samples.Count; n++)
         {
-            FillSample(samples[n], theta is null ? default : theta.AsSpan(n * 6, 6),
-                images.Slice(n * 3 * plane, 3 * plane), masks.Slice(n * plane, plane));
+            FillSample(samples[n], default, images.Slice(n * 3 * plane, 3 * plane), masks.Slice(n * plane, plane));
         }
     }
 

@@ -34,12 +34,13 @@ public sealed class Augmenter
 
     public AugmentationSpec Spec { get; }
 
-    /// <summary>Augments a batch: images float [N, C, H, W], masks int64 [N, H, W].</summary>
-    public (Tensor Images, Tensor Masks) Apply(Tensor images, Tensor masks, int epoch, int step)
+    /// <summary>
+    /// Warps a batch with transforms <paramref name="theta"/> [N, 2, 3]: images float [N, C, H, W] as
+    /// <see cref="WarpBilinear"/>, masks int64 [N, H, W] as <see cref="WarpLabels"/>, from one sampling grid.
+    /// </summary>
+    public static (Tensor Images, Tensor Masks) Apply(Tensor images, Tensor masks, Tensor theta)
     {
-        var (n, height, width) = (images.shape[0], images.shape[2], images.shape[3]);
-        var theta = SampleTransforms((int)n, (int)height, (int)width, epoch, step, images.device);
-        var grid = F.affine_grid(theta, [n, images.shape[1], height, width], align_corners: false);
+        using var grid = F.affine_grid(theta, images.shape, align_corners: false);
         return (Sample(images, grid, GridSampleMode.Bilinear), SampleLabels(masks, grid));
     }
 

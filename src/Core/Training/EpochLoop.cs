@@ -16,12 +16,6 @@ internal static class EpochLoop
     public delegate StepLosses TrainStep<in TBatch>(int[] indices, TBatch batch, int step);
 
     /// <summary>One pass over <paramref name="data"/>; returns the sample-weighted mean losses.</summary>
-    public static StepLosses Run(
-        ISegmentationDataset data, TrainingSpec spec, int epoch, ITrainingCallbacks callbacks,
-        CancellationToken cancellationToken, TrainStep<SegmentationSample[]> trainStep) =>
-        Run(data, spec, epoch, callbacks, cancellationToken, static (_, _, samples) => samples, trainStep);
-
-    /// <inheritdoc cref="Run(ISegmentationDataset, TrainingSpec, int, ITrainingCallbacks, CancellationToken, TrainStep{SegmentationSample[]})"/>
     /// <param name="prepare">(step, indices, samples) → the batch, run ahead on prefetch threads; managed code only.</param>
     public static StepLosses Run<TBatch>(
         ISegmentationDataset data, TrainingSpec spec, int epoch, ITrainingCallbacks callbacks,

@@ -35,9 +35,8 @@ internal sealed class TrainingBatch : IDisposable
     {
         if (staged is not null) return staged.ToTensors();
         var (images, masks) = SampleBatcher.ToTensors(samples, device);
-        if (Theta is null) return (images, masks);
-        using var theta = tensor(Theta, [Count, 2, 3], device: device);
-        return (Augmenter.WarpBilinear(images, theta), Augmenter.WarpLabels(masks, theta));
+        using var theta = ThetaTensor(device);
+        return theta is null ? (images, masks) : Augmenter.Apply(images, masks, theta);
     }
 
     /// <summary><see cref="Theta"/> as the [N, 2, 3] tensor affine_grid takes, or null.</summary>

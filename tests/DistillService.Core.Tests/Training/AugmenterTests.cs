@@ -22,7 +22,7 @@ public sealed class AugmenterTests
         var (images, masks) = Batch();
         var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: false, MaxShift: 0, MaxRotationDegrees: 0), seed: 1);
 
-        var (outImages, outMasks) = augmenter.Apply(images, masks, epoch: 1, step: 0);
+        var (outImages, outMasks) = Augment(augmenter, images, masks, epoch: 1, step: 0);
 
         Assert.True(outImages.allclose(images, rtol: 0, atol: 1e-5));
         Assert.Equal(masks.data<long>().ToArray(), outMasks.data<long>().ToArray());
@@ -35,7 +35,7 @@ public sealed class AugmenterTests
         var (images, masks) = Batch(count: 16);
         var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0, MaxRotationDegrees: 0), seed: 1);
 
-        var (_, outMasks) = augmenter.Apply(images, masks, epoch: 1, step: 0);
+        var (_, outMasks) = Augment(augmenter, images, masks, epoch: 1, step: 0);
 
         var flipped = 0;
         for (var i = 0; i < 16; i++)
@@ -73,7 +73,7 @@ public sealed class AugmenterTests
         var (images, masks) = Batch(count: 8);
         var augmenter = new Augmenter(new AugmentationSpec(MaxShift: 0.3, MaxRotationDegrees: 45, Scale: [0.6, 0.8]), seed: 4);
 
-        var (outImages, outMasks) = augmenter.Apply(images, masks, epoch: 1, step: 0);
+        var (outImages, outMasks) = Augment(augmenter, images, masks, epoch: 1, step: 0);
 
         Assert.Equal(images.shape, outImages.shape);
         Assert.Equal(masks.shape, outMasks.shape);
@@ -89,10 +89,15 @@ public sealed class AugmenterTests
         var (images, masks) = Batch();
         var augmenter = new Augmenter(new AugmentationSpec(MaxShift: 0.1, MaxRotationDegrees: 20, Scale: [0.9, 1.1]), seed: 5);
 
-        var (outImages, outMasks) = augmenter.Apply(images, masks, epoch: 4, step: 2);
+        var (outImages, outMasks) = Augment(augmenter, images, masks, epoch: 4, step: 2);
         var theta = augmenter.SampleTransforms(4, 16, 24, epoch: 4, step: 2);
 
         Assert.True(Tensors.Same(Augmenter.WarpLabels(masks, theta), outMasks));
         Assert.True(Tensors.Same(Augmenter.WarpBilinear(images, theta), outImages));
     }
+
+    /// <summary>The batch warped with the transforms the augmenter draws for (epoch, step), as the trainers apply them.</summary>
+    private static (Tensor Images, Tensor Masks) Augment(Augmenter augmenter, Tensor images, Tensor masks, int epoch, int step) =>
+        Augmenter.Apply(images, masks,
+            augmenter.SampleTransforms((int)images.shape[0], (int)images.shape[2], (int)images.shape[3], epoch, step));
 }
