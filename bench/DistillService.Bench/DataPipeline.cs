@@ -13,9 +13,9 @@ namespace DistillService.Bench;
 /// </summary>
 /// <remarks>
 /// In the trainer on a CPU, everything but the final copy into tensors (decode or render, augmentation of images and
-/// masks, cache read, checksum, decode, warp and log of the teacher map: managed code) runs ahead on
-/// <see cref="BatchPrefetcher{TBatch}"/> worker threads, so <c>trainingThreadMs</c> is what a step pays for its data
-/// on the training thread.
+/// masks, cache read, checksum, decode, warp and log of the teacher map: managed code) is prepared by
+/// <see cref="BatchPrefetcher{TBatch}"/>, ahead on data workers or at the start of the step (PrefetchPolicy), so
+/// <c>trainingThreadMs</c> is what the copies cost and <c>prefetchThreadMs</c> what the preparation costs.
 /// </remarks>
 internal sealed class DataPipeline(BenchSettings settings, ISegmentationDataset train, string cacheDirectory)
 {
@@ -66,8 +66,8 @@ internal sealed class DataPipeline(BenchSettings settings, ISegmentationDataset 
             teacherTensorMs = Report.Round(median[4]),
             prefetchThreadMs = Report.Round(median[0] + median[1] + median[2]),
             trainingThreadMs = Report.Round(median[3] + median[4]),
-            note = "prefetch threads: decode (synthetic render or file decode) + augment (normalise, warp images and masks) + "
-                + "teacherAhead (cache read, checksum, decode, warp, log); training thread: copies into tensors",
+            note = "prepared before the model work (prefetch): decode (synthetic render or file decode) + augment (normalise, warp "
+                + "images and masks) + teacherAhead (cache read, checksum, decode, warp, log); training thread: copies into tensors",
         };
     }
 }

@@ -116,17 +116,25 @@ internal sealed class StepBenchmark(BenchSettings settings)
     {
         var selected = group.Where(m => settings.Runs(m.Step)).ToArray();
         var pooled = selected.ToDictionary(m => m.Step, _ => new List<double>());
+        var cpu = selected.ToDictionary(m => m.Step, _ => new List<ThreadCpu>());
         for (var round = 1; round <= settings.Rounds; round++)
         {
             foreach (var measured in selected)
             {
                 Report.Note($"{measured.Step}, round {round}/{settings.Rounds}…");
-                pooled[measured.Step].AddRange(measured.Measure().Milliseconds);
+                var timings = measured.Measure();
+                pooled[measured.Step].AddRange(timings.Milliseconds);
+                if (timings.CpuPerIteration is { } perStep) cpu[measured.Step].Add(perStep);
             }
         }
         foreach (var measured in selected)
         {
-            var timings = new Timings(pooled[measured.Step]);
+            var perRound = cpu[measured.Step];
+            var timings = new Timings(pooled[measured.Step])
+            {
+                CpuPerIteration = perRound.Count == 0 ? null : new ThreadCpu(
+                    perRound.Average(c => c.DataWorkersMs), perRound.Average(c => c.TrainerMs), perRound.Average(c => c.OtherMs)),
+            };
             medians[measured.Step] = timings.MedianMs;
             rates[measured.Step] = timings.ImagesPerSecond(settings.Batch);
             Report.Line(timings.Fields(measured.Step, settings.Batch, measured.Note));

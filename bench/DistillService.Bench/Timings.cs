@@ -7,6 +7,9 @@ internal sealed class Timings(IReadOnlyList<double> milliseconds)
 {
     public IReadOnlyList<double> Milliseconds { get; } = milliseconds;
 
+    /// <summary>CPU per iteration by thread role, where it was measured (trainer runs).</summary>
+    public ThreadCpu? CpuPerIteration { get; init; }
+
     /// <summary>The median: the machine is shared, and a mean would follow the worst interference.</summary>
     public double MedianMs
     {
@@ -46,6 +49,9 @@ internal sealed class Timings(IReadOnlyList<double> milliseconds)
         minMs = Report.Round(MinMs),
         maxMs = Report.Round(MaxMs),
         iters = Milliseconds.Count,
+        cpuMsPerStep = CpuPerIteration is { } cpu
+            ? new { total = Report.Round(cpu.TotalMs), trainer = Report.Round(cpu.TrainerMs), dataWorkers = Report.Round(cpu.DataWorkersMs), other = Report.Round(cpu.OtherMs) }
+            : null,
         note,
     };
 }

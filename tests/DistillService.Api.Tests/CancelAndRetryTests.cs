@@ -71,7 +71,8 @@ public sealed class CancelAndRetryTests
     {
         using var host = DistillApiFactory.Embedded(LongerEpochs);
         var client = host.CreateClient();
-        var submit = await client.PostAsJsonAsync("/api/pipelines", PipelineWalkthrough.TinyPipeline());
+        // A teacher with many epochs, so that it is still running when the cancel arrives, however fast the machine.
+        var submit = await client.PostAsJsonAsync("/api/pipelines", PipelineWalkthrough.TinyPipeline(teacherEpochs: 50));
         var pipeline = await submit.Content.ReadFromJsonAsync<JsonElement>();
         var teacherId = pipeline.GetProperty("jobs")[0].GetProperty("id").GetString();
         await WaitUntilAsync(client, $"/api/jobs/{teacherId}", j => j.GetProperty("status").GetString() == "running");

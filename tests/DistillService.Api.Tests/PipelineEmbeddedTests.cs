@@ -22,12 +22,13 @@ public sealed class PipelineEmbeddedTests : IDisposable
 /// <summary>Submit a tiny pipeline through HTTP, wait for it, and check every job, the report and the student's files.</summary>
 public static class PipelineWalkthrough
 {
-    public static object TinyPipeline(string mode = "offline") => new
+    /// <param name="teacherEpochs">More for a teacher that must still be running when the test acts on it.</param>
+    public static object TinyPipeline(string mode = "offline", int teacherEpochs = 2) => new
     {
         datasetId = "synthetic-shapes",
         seed = 5,
         device = "cpu",
-        teacher = new { model = new { baseChannels = 8, depth = 2 }, training = new { epochs = 2, batchSize = 16, learningRate = 0.01, imageSize = 32 } },
+        teacher = new { model = new { baseChannels = 8, depth = 2 }, training = new { epochs = teacherEpochs, batchSize = 16, learningRate = 0.01, imageSize = 32 } },
         cache = new { topK = 3, precision = "fp16", scale = 1 },
         student = new
         {

@@ -1,9 +1,12 @@
+using System.Runtime.ExceptionServices;
+
 namespace DistillService.Core.Data;
 
 /// <summary>
 /// Loads the samples of upcoming batches on <see cref="DataWorkers"/> threads while the training thread works on the
-/// current one, at most <see cref="Depth"/> batches ahead, so memory stays bounded. Samples are a pure
-/// function of their index, so the result does not depend on thread timing: runs stay deterministic.
+/// current one, at most <see cref="Depth"/> batches ahead, so memory stays bounded; with depth 0, at the start of each
+/// step, in parallel on the thread pool. Samples are a pure function of their index, so the result does not depend on
+/// thread timing: runs stay deterministic.
 /// </summary>
 /// <remarks>Only managed decoding runs on the worker threads; no TorchSharp call leaves the training thread.</remarks>
 public sealed class BatchPrefetcher(ISegmentationDataset data, IReadOnlyList<int[]> batches, int depth = BatchPrefetcher<SegmentationSample[]>.DefaultDepth)
@@ -107,10 +110,16 @@ public class BatchPrefetcher<TBatch> : IDisposable
     {
         var indices = _batches[step];
         var samples = new SegmentationSample[indices.Length];
-        for (var i = 0; i < indices.Length; i++)
+        // Decoding files (a first epoch) is the slowest part: samples in parallel, over the current scheduler's threads.
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            samples[i] = _data.Get(indices[i]);
+            Parallel.For(0, indices.Length, new ParallelOptions { CancellationToken = cancellationToken },
+                i => samples[i] = _data.Get(indices[i]));
+        }
+        catch (AggregateException e)
+        {
+            // As a sequential load would throw it: the caller sees the dataset's own error (e.g. a bad file).
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
         cancellationToken.ThrowIfCancellationRequested();
         return _prepare(step, indices, samples);

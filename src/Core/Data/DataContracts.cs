@@ -8,6 +8,7 @@ public sealed record SegmentationClass(int Id, string Name, byte R, byte G, byte
 /// </summary>
 public sealed record SegmentationSample(byte[] Rgb, byte[] Mask, int Height, int Width);
 
+/// <summary>A split of images with masks. <see cref="Get"/> is called from several threads at once (prefetching).</summary>
 public interface ISegmentationDataset
 {
     IReadOnlyList<SegmentationClass> Classes { get; }

@@ -5,11 +5,11 @@ namespace DistillService.Core.Data;
 
 /// <summary>
 /// Dedicated threads, at the lowest CPU priority, for preparing batches ahead of training (decoding, augmenting,
-/// reading the teacher cache). A training step keeps every core busy — libtorch's OpenMP threads spin between
-/// operations — and preempting one of them for data work stalls the others at the next barrier, so data work at
-/// normal priority costs the step up to twice its CPU time. At nice 19 it runs when a core is idle and otherwise
-/// when the trainer waits for it, and then on every core at once: a batch is split by sample, and the waiting trainer
-/// helps (<see cref="Help"/>). Work a starved worker holds is not waited for: see <see cref="BatchPrefetcher{TBatch}"/>.
+/// reading the teacher cache) where the step leaves CPU for it (see <c>PrefetchPolicy</c>): a GPU step, or a CPU step
+/// with a core to spare. At nice 19 they yield to everything else — the web server, the step's own threads — and a
+/// batch they have not finished is finished while the trainer waits for it, on every core at once: a batch is split
+/// by sample, and the waiting trainer helps (<see cref="Help"/>). Work a starved worker holds is not waited for: see
+/// <see cref="BatchPrefetcher{TBatch}"/>.
 /// </summary>
 /// <remarks>
 /// Own threads rather than the thread pool's: lowering a pool thread's priority would also slow the web requests

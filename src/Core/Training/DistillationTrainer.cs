@@ -76,7 +76,7 @@ public sealed class DistillationTrainer
         {
             model.train();
             var currentEpoch = epoch;
-            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
+            var losses = EpochLoop.Run(train, spec, device, epoch, callbacks, cancellationToken,
                 (index, indices, samples) => step.Prepare(indices, samples, currentEpoch, index),
                 (indices, batch, index) =>
                 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DistillService.Core.Data;
+using static TorchSharp.torch;
 
 namespace DistillService.Core.Training;
 
@@ -16,9 +17,10 @@ internal static class EpochLoop
     public delegate StepLosses TrainStep<in TBatch>(int[] indices, TBatch batch, int step);
 
     /// <summary>One pass over <paramref name="data"/>; returns the sample-weighted mean losses.</summary>
-    /// <param name="prepare">(step, indices, samples) → the batch, run ahead on prefetch threads; managed code only.</param>
+    /// <param name="device">Where the steps run: it decides whether batches are prepared ahead (<see cref="PrefetchPolicy"/>).</param>
+    /// <param name="prepare">(step, indices, samples) → the batch, run on prefetch threads or at the start of the step; managed code only.</param>
     public static StepLosses Run<TBatch>(
-        ISegmentationDataset data, TrainingSpec spec, int epoch, ITrainingCallbacks callbacks,
+        ISegmentationDataset data, TrainingSpec spec, Device device, int epoch, ITrainingCallbacks callbacks,
         CancellationToken cancellationToken, Func<int, int[], SegmentationSample[], TBatch> prepare, TrainStep<TBatch> trainStep)
     {
         var order = EpochPlan.Order(data.Count, spec.Seed, epoch);
@@ -27,8 +29,7 @@ internal static class EpochLoop
         double totalSum = 0, ceSum = 0, kdSum = 0;
         var seen = 0;
         var batches = Enumerable.Range(0, steps).Select(s => EpochPlan.BatchIndices(order, s, spec.BatchSize)).ToArray();
-        // Decoding real images is slow; the next batches load (and are prepared) on worker threads during this step.
-        using var prefetch = new BatchPrefetcher<TBatch>(data, batches, prepare);
+        using var prefetch = new BatchPrefetcher<TBatch>(data, batches, prepare, PrefetchPolicy.Depth(device));
         for (var step = 0; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -6,20 +6,23 @@ using static TorchSharp.torch;
 namespace DistillService.Core.Training;
 
 /// <summary>
-/// Teacher log-probabilities float [N, K, H, W] (row-major) prepared off the training thread, in a pooled buffer
-/// that disposing returns.
+/// Teacher log-probabilities prepared off the training thread, channels-last (float [N, H, W, K] row-major), in a
+/// pooled buffer that disposing returns.
 /// </summary>
 public sealed class PreparedTeacherMap : IDisposable
 {
+    private readonly long[] storedShape;
     private float[]? buffer;
 
     internal PreparedTeacherMap(int count, int numClasses, int height, int width)
     {
         Shape = [count, numClasses, height, width];
+        storedShape = [count, height, width, numClasses];
         Length = count * numClasses * height * width;
         buffer = StagingBuffers.Floats.Rent(Length);
     }
 
+    /// <summary>[N, K, H, W], the shape <see cref="ToTensor"/> gives.</summary>
     public long[] Shape { get; }
 
     private int Length { get; }
@@ -27,12 +30,17 @@ public sealed class PreparedTeacherMap : IDisposable
     internal Memory<float> LogProbabilities =>
         (buffer ?? throw new ObjectDisposedException(nameof(PreparedTeacherMap))).AsMemory(0, Length);
 
-    /// <summary>A fresh tensor on <paramref name="device"/> holding a copy of the map.</summary>
+    /// <summary>
+    /// A fresh [N, K, H, W] tensor on <paramref name="device"/> holding a copy of the map, in channels-last memory
+    /// format like the student's logits, so the loss's elementwise passes run over matching strides.
+    /// </summary>
     public Tensor ToTensor(Device device)
     {
-        var map = empty(Shape, ScalarType.Float32);
-        LogProbabilities.Span.CopyTo(MemoryMarshal.Cast<byte, float>(map.bytes));
-        return device.type == DeviceType.CPU ? map : map.to(device);
+        using var stored = empty(storedShape, ScalarType.Float32);
+        LogProbabilities.Span.CopyTo(MemoryMarshal.Cast<byte, float>(stored.bytes));
+        var map = stored.permute(0, 3, 1, 2);
+        if (device.type == DeviceType.CPU) return map;
+        using (map) return map.to(device);
     }
 
     public void Dispose()

@@ -55,7 +55,7 @@ public sealed class TeacherTrainer
         {
             model.train();
             var currentEpoch = epoch;
-            var losses = EpochLoop.Run(train, spec, epoch, callbacks, cancellationToken,
+            var losses = EpochLoop.Run(train, spec, device, epoch, callbacks, cancellationToken,
                 (step, _, samples) => TrainingBatch.Prepare(samples, augmenter, currentEpoch, step, device),
                 (_, batch, step) =>
                 {
