@@ -19,10 +19,10 @@ internal static class CacheFixtures
     /// A random-init U-Net (C=4, D=2) whose logits are scaled ×4: an untrained net is nearly uniform, and
     /// peaked distributions are what a trained teacher gives and what top-k has to preserve.
     /// </summary>
-    public static nn.Module<Tensor, Tensor> Teacher(int seed = 5)
+    public static nn.Module<Tensor, Tensor> Teacher(int seed = 5, int numClasses = NumClasses)
     {
         manual_seed(seed);
-        return new ScaledLogits(new UNet(numClasses: NumClasses, baseChannels: 4, depth: 2), 4.0);
+        return new ScaledLogits(new UNet(numClasses: numClasses, baseChannels: 4, depth: 2), 4.0);
     }
 
     public static IReadOnlyDictionary<string, ISegmentationDataset> Splits(int train = 6, int val = 3) =>

@@ -47,6 +47,36 @@ public sealed class TeacherMapWarpTests
     }
 
     [Fact]
+    public void ClassesSpanningSeveralSimdVectorsEqualTheTorchPath()
+    {
+        // K = 12 takes two vectors per pixel (one and a half on AVX2, the last reaching into the next pixel).
+        const int classes = 12;
+        using var folder = new ScratchFolder();
+        using var teacher = CacheFixtures.Teacher(numClasses: classes);
+        var splits = new Dictionary<string, DistillService.Core.Data.ISegmentationDataset>
+        {
+            ["train"] = new PlainDataset(classes, Indices.Length, CacheFixtures.Size),
+            ["val"] = new PlainDataset(classes, 1, CacheFixtures.Size),
+        };
+        CacheFixtures.Write(folder.Cache(), new CacheSpec(4, CachePrecisions.Fp32), teacher, splits);
+        using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
+        using var scope = NewDisposeScope();
+        var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0.15, MaxRotationDegrees: 25, Scale: [0.7, 1.3]), seed: 3);
+        const int size = CacheFixtures.Size;
+        var thetaValues = augmenter.SampleTransformValues(Indices.Length, size, size, epoch: 1, step: 0);
+        var theta = augmenter.SampleTransforms(Indices.Length, size, size, epoch: 1, step: 0);
+
+        using var prepared = signal.PrepareAhead(Indices, thetaValues, size, size);
+        Assert.NotNull(prepared);
+        var ahead = prepared.ToTensor(CPU).exp();
+        var torchPath = signal.LogProbabilities(Indices, zeros(Indices.Length, 3, size, size), theta).exp();
+
+        Assert.Equal(new long[] { Indices.Length, classes, size, size }, ahead.shape);
+        var difference = CacheFixtures.MaxAbsDifference(ahead, torchPath);
+        Assert.True(difference < 1e-5, $"max |ahead − torch| = {difference:E2}");
+    }
+
+    [Fact]
     public void ACacheAtReducedResolutionOrAnotherSizeIsLeftToTheTorchPath()
     {
         using var folder = new ScratchFolder();
