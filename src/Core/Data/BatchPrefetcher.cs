@@ -69,10 +69,12 @@ public class BatchPrefetcher<TBatch> : IDisposable
             var again = Task.Run(() => Load(step, CancellationToken.None));
             var first = Task.WhenAny(load, again).GetAwaiter().GetResult();
             var other = first == load ? again : load;
+            // Inline on the thread that finishes it: a data worker must not queue work to the thread pool, because a
+            // pool thread it happens to create inherits its nice 19 (Linux) and keeps it for every later work item.
             other.ContinueWith(static t =>
             {
                 if (t.IsCompletedSuccessfully && t.Result is IDisposable unused) unused.Dispose();
-            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             load = first;
         }
         return load.GetAwaiter().GetResult(); // rethrows a loading error (e.g. a bad file) as it was thrown
@@ -89,8 +91,8 @@ public class BatchPrefetcher<TBatch> : IDisposable
     {
         if (_loads[step] is not null) return;
         var token = _stop.Token;
-        // Continuations of a load must not run on (and at the priority of) a data worker.
-        _loads[step] = Task.Factory.StartNew(() => Load(step, token), token, TaskCreationOptions.RunContinuationsAsynchronously, DataWorkers.Shared);
+        // Nothing awaits a load: the trainer blocks on it, which queues no continuation (see the race in Take).
+        _loads[step] = Task.Factory.StartNew(() => Load(step, token), token, TaskCreationOptions.None, DataWorkers.Shared);
     }
 
     /// <summary>Whether <paramref name="task"/> completes within <paramref name="limit"/>; a fault counts (it is rethrown by the caller).</summary>

@@ -38,7 +38,8 @@ public sealed class BatchPrefetcherTests
         // The data worker's copy of batch 1 never finishes while the gate is shut, as if other work kept the cores.
         using var gate = new ManualResetEventSlim();
         using var held = new ManualResetEventSlim();
-        var stuck = new TaskCompletionSource<Prepared>();
+        // Asynchronous continuations: the test must not go on running on the (niced) data worker that completes it.
+        var stuck = new TaskCompletionSource<Prepared>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var prefetcher = new BatchPrefetcher<Prepared>(new CountingDataset(4), [[0, 1], [2, 3]], (step, _, _) =>
         {
             var onWorker = Thread.CurrentThread.Name?.StartsWith("data-worker", StringComparison.Ordinal) == true;

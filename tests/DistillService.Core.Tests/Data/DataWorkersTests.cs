@@ -2,16 +2,18 @@ using DistillService.Core.Data;
 
 namespace DistillService.Core.Tests.Data;
 
+// The tests block on data-worker tasks instead of awaiting them: an await would queue its continuation to the thread
+// pool from a worker, and a pool thread created there inherits nice 19 and runs later tests at that priority.
+#pragma warning disable xUnit1031
 public sealed class DataWorkersTests
 {
     [Fact]
-    public async Task DataWorkRunsAtTheLowestPriority()
+    public void DataWorkRunsAtTheLowestPriority()
     {
         if (!OperatingSystem.IsLinux()) return;
         var callerNice = ThreadNice();
 
-        var workerNice = await Task.Factory.StartNew(
-            ThreadNice, CancellationToken.None, TaskCreationOptions.RunContinuationsAsynchronously, DataWorkers.Shared);
+        var workerNice = Task.Factory.StartNew(ThreadNice, CancellationToken.None, TaskCreationOptions.None, DataWorkers.Shared).Result;
 
         Assert.Equal(19, workerNice);
         // The caller's own thread (a thread-pool or test thread) is left alone.
@@ -19,7 +21,7 @@ public sealed class DataWorkersTests
     }
 
     [Fact]
-    public async Task AWaitingCallerRunsQueuedDataWorkItself()
+    public void AWaitingCallerRunsQueuedDataWorkItself()
     {
         // Every worker busy: the queued item can only run if the waiting caller takes it.
         using var gate = new ManualResetEventSlim();
@@ -28,23 +30,23 @@ public sealed class DataWorkersTests
         {
             started.Signal();
             gate.Wait(TimeSpan.FromSeconds(30));
-        }, CancellationToken.None, TaskCreationOptions.RunContinuationsAsynchronously, DataWorkers.Shared)).ToArray();
+        }, CancellationToken.None, TaskCreationOptions.None, DataWorkers.Shared)).ToArray();
         try
         {
             Assert.True(started.Wait(TimeSpan.FromSeconds(30)), "all data workers took a blocking item");
             var caller = Environment.CurrentManagedThreadId;
             var work = Task.Factory.StartNew(() => Environment.CurrentManagedThreadId,
-                CancellationToken.None, TaskCreationOptions.RunContinuationsAsynchronously, DataWorkers.Shared);
+                CancellationToken.None, TaskCreationOptions.None, DataWorkers.Shared);
 
             Assert.True(DataWorkers.Shared.Help(work));
 
             Assert.True(work.IsCompletedSuccessfully);
-            Assert.Equal(caller, await work);
+            Assert.Equal(caller, work.Result);
         }
         finally
         {
             gate.Set();
-            await Task.WhenAll(blockers).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(Task.WaitAll(blockers, TimeSpan.FromSeconds(30)), "the blocking items ended");
         }
     }
 
