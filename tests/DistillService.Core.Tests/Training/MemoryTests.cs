@@ -70,8 +70,8 @@ public sealed class MemoryTests(ITestOutputHelper output)
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                // Hundreds of collections a second, one every step or two, yet the managed part of a step (its batch
-                // is prepared on the training thread when torch takes every core) is not suspended all the time.
+                // Still collections back to back, but the managed part of a step (its batch is prepared on the
+                // training thread when torch takes every core) is not suspended all the time.
                 Thread.Sleep(1);
             }
         }) { IsBackground = true };
