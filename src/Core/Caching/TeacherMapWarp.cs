@@ -72,13 +72,11 @@ public static class TeacherMapWarp
                         continue;
                     }
                     var (sx, sy) = s.Source(x, y);
-                    var (x0, y0) = ((int)MathF.Floor(sx), (int)MathF.Floor(sy));
-                    if ((uint)x0 < (uint)(width - 1) && (uint)y0 < (uint)(height - 1))
+                    if (BilinearTaps.Inside(sx, sy, height, width, out var topLeft, out var w))
                     {
                         // All four taps inside, as for most pixels: the check keeps every load inside the map.
-                        var (fx, fy) = (sx - x0, sy - y0);
-                        ref var top = ref Unsafe.Add(ref dense, (y0 * width + x0) * numClasses);
-                        Mix(ref top, ref Unsafe.Add(ref top, width * numClasses), numClasses, (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy, ref mix);
+                        ref var top = ref Unsafe.Add(ref dense, topLeft * numClasses);
+                        Mix(ref top, ref Unsafe.Add(ref top, width * numClasses), numClasses, w.W00, w.W01, w.W10, w.W11, ref mix);
                     }
                     else
                     {

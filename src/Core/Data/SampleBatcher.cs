@@ -140,14 +140,12 @@ public static class SampleBatcher
             {
                 var (sx, sy) = sampling.Source(x, y);
                 var p = y * width + x;
-                var (x0, y0) = ((int)MathF.Floor(sx), (int)MathF.Floor(sy));
-                if ((uint)x0 < (uint)(width - 1) && (uint)y0 < (uint)(height - 1))
+                if (BilinearTaps.Inside(sx, sy, height, width, out var topLeft, out var w))
                 {
                     // All four taps inside, as for most pixels: blend the bytes, normalise once. The check above keeps
                     // every read inside rgb, so they skip the bounds checks that doubled this loop's time.
-                    var (fx, fy) = (sx - x0, sy - y0);
-                    var (w00, w01, w10, w11) = ((1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy);
-                    ref var top = ref Unsafe.Add(ref pixels, (y0 * width + x0) * 3);
+                    var (w00, w01, w10, w11) = w;
+                    ref var top = ref Unsafe.Add(ref pixels, topLeft * 3);
                     ref var bottom = ref Unsafe.Add(ref top, width * 3);
                     red[p] = (w00 * top + w01 * Unsafe.Add(ref top, 3) + w10 * bottom + w11 * Unsafe.Add(ref bottom, 3)) * scale0 + shift0;
                     green[p] = (w00 * Unsafe.Add(ref top, 1) + w01 * Unsafe.Add(ref top, 4)
@@ -155,7 +153,7 @@ public static class SampleBatcher
                     blue[p] = (w00 * Unsafe.Add(ref top, 2) + w01 * Unsafe.Add(ref top, 5)
                         + w10 * Unsafe.Add(ref bottom, 2) + w11 * Unsafe.Add(ref bottom, 5)) * scale2 + shift2;
                 }
-                else if (x0 < -1 || x0 >= width || y0 < -1 || y0 >= height)
+                else if (sx < -1 || sx >= width || sy < -1 || sy >= height)
                 {
                     // All four taps outside: zeros padding.
                     red[p] = 0;

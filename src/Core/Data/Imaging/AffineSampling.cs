@@ -54,18 +54,37 @@ internal readonly struct BilinearTaps
     {
         var x0 = (int)MathF.Floor(x);
         var y0 = (int)MathF.Floor(y);
-        var (wx1, wy1) = (x - x0, y - y0);
-        var (wx0, wy0) = (1 - wx1, 1 - wy1);
-        (I00, W00) = Tap(x0, y0, wx0 * wy0, height, width);
-        (I01, W01) = Tap(x0 + 1, y0, wx1 * wy0, height, width);
-        (I10, W10) = Tap(x0, y0 + 1, wx0 * wy1, height, width);
-        (I11, W11) = Tap(x0 + 1, y0 + 1, wx1 * wy1, height, width);
+        var (w00, w01, w10, w11) = Weights(x - x0, y - y0);
+        (I00, W00) = Tap(x0, y0, w00, height, width);
+        (I01, W01) = Tap(x0 + 1, y0, w01, height, width);
+        (I10, W10) = Tap(x0, y0 + 1, w10, height, width);
+        (I11, W11) = Tap(x0 + 1, y0 + 1, w11, height, width);
+    }
+
+    /// <summary>
+    /// Whether all four taps of input point (x, y) lie inside the image, as for most pixels of a warp; then the
+    /// row-major index of the top-left tap and the weights, in this struct's order. The warps' fast paths read the four
+    /// pixels without further checks on the strength of it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Inside(float x, float y, int height, int width, out int topLeft, out (float W00, float W01, float W10, float W11) weights)
+    {
+        var (x0, y0) = ((int)MathF.Floor(x), (int)MathF.Floor(y));
+        var inside = (uint)x0 < (uint)(width - 1) && (uint)y0 < (uint)(height - 1);
+        topLeft = inside ? y0 * width + x0 : -1;
+        weights = inside ? Weights(x - x0, y - y0) : default;
+        return inside;
     }
 
     private BilinearTaps(int index) => (I00, W00, I01, I10, I11) = (index, 1f, -1, -1, -1);
 
     /// <summary>The sample exactly at input pixel <paramref name="index"/>: one tap of weight 1.</summary>
     public static BilinearTaps At(int index) => new(index);
+
+    /// <summary>The four weights of fractional offsets (fx, fy) from the top-left tap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float W00, float W01, float W10, float W11) Weights(float fx, float fy) =>
+        ((1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (int Index, float Weight) Tap(int x, int y, float weight, int height, int width) =>
