@@ -131,44 +131,55 @@ public static class SampleBatcher
             return;
         }
 
-        // Images bilinear on normalised values (outside = 0, the mean colour); labels nearest (outside = ignore).
+        // Images bilinear on normalised values (outside = 0, the mean colour); labels nearest (outside = ignore). The
+        // geometry comes a row at a time from WarpRow: per pixel it was half of this loop's time (2.4 → 1.1 ms per 128²
+        // batch of 8 on one core).
         var sampling = new AffineSampling(theta, height, width);
+        using var geometry = new WarpRow(width);
         ref var pixels = ref MemoryMarshal.GetReference(rgb);
         for (var y = 0; y < height; y++)
         {
-            for (var x = 0; x < width; x++)
+            geometry.Compute(sampling, y);
+            ReadOnlySpan<int> corners = geometry.TopLeft, nearest = geometry.Nearest;
+            ReadOnlySpan<float> xs = geometry.X, ys = geometry.Y;
+            ReadOnlySpan<float> w00 = geometry.W00, w01 = geometry.W01, w10 = geometry.W10, w11 = geometry.W11;
+            var rowStart = y * width;
+            for (var x = 0; x < corners.Length; x++)
             {
-                var (sx, sy) = sampling.Source(x, y);
-                var p = y * width + x;
-                if (BilinearTaps.Inside(sx, sy, height, width, out var topLeft, out var w))
+                var p = rowStart + x;
+                var topLeft = corners[x];
+                if (topLeft >= 0)
                 {
                     // All four taps inside, as for most pixels: blend the bytes, normalise once. The check above keeps
                     // every read inside rgb, so they skip the bounds checks that doubled this loop's time.
-                    var (w00, w01, w10, w11) = w;
+                    var (a, b, c, d) = (w00[x], w01[x], w10[x], w11[x]);
                     ref var top = ref Unsafe.Add(ref pixels, topLeft * 3);
                     ref var bottom = ref Unsafe.Add(ref top, width * 3);
-                    red[p] = (w00 * top + w01 * Unsafe.Add(ref top, 3) + w10 * bottom + w11 * Unsafe.Add(ref bottom, 3)) * scale0 + shift0;
-                    green[p] = (w00 * Unsafe.Add(ref top, 1) + w01 * Unsafe.Add(ref top, 4)
-                        + w10 * Unsafe.Add(ref bottom, 1) + w11 * Unsafe.Add(ref bottom, 4)) * scale1 + shift1;
-                    blue[p] = (w00 * Unsafe.Add(ref top, 2) + w01 * Unsafe.Add(ref top, 5)
-                        + w10 * Unsafe.Add(ref bottom, 2) + w11 * Unsafe.Add(ref bottom, 5)) * scale2 + shift2;
-                }
-                else if (sx < -1 || sx >= width || sy < -1 || sy >= height)
-                {
-                    // All four taps outside: zeros padding.
-                    red[p] = 0;
-                    green[p] = 0;
-                    blue[p] = 0;
+                    red[p] = (a * top + b * Unsafe.Add(ref top, 3) + c * bottom + d * Unsafe.Add(ref bottom, 3)) * scale0 + shift0;
+                    green[p] = (a * Unsafe.Add(ref top, 1) + b * Unsafe.Add(ref top, 4)
+                        + c * Unsafe.Add(ref bottom, 1) + d * Unsafe.Add(ref bottom, 4)) * scale1 + shift1;
+                    blue[p] = (a * Unsafe.Add(ref top, 2) + b * Unsafe.Add(ref top, 5)
+                        + c * Unsafe.Add(ref bottom, 2) + d * Unsafe.Add(ref bottom, 5)) * scale2 + shift2;
                 }
                 else
                 {
-                    var taps = new BilinearTaps(sx, sy, height, width);
-                    red[p] = Normalised(rgb, taps, 0, scale0, shift0);
-                    green[p] = Normalised(rgb, taps, 1, scale1, shift1);
-                    blue[p] = Normalised(rgb, taps, 2, scale2, shift2);
+                    var (sx, sy) = (xs[x], ys[x]);
+                    if (sx < -1 || sx >= width || sy < -1 || sy >= height)
+                    {
+                        // All four taps outside: zeros padding.
+                        red[p] = 0;
+                        green[p] = 0;
+                        blue[p] = 0;
+                    }
+                    else
+                    {
+                        var taps = new BilinearTaps(sx, sy, height, width);
+                        red[p] = Normalised(rgb, taps, 0, scale0, shift0);
+                        green[p] = Normalised(rgb, taps, 1, scale1, shift1);
+                        blue[p] = Normalised(rgb, taps, 2, scale2, shift2);
+                    }
                 }
-                var nearest = AffineSampling.Nearest(sx, sy, height, width);
-                labels[p] = nearest < 0 ? Labels.Ignore : mask[nearest];
+                labels[p] = nearest[x] < 0 ? Labels.Ignore : mask[nearest[x]];
             }
         }
     }

@@ -12,6 +12,17 @@ internal readonly struct AffineSampling
     private readonly float t0, t1, t2, t3, t4, t5;
     private readonly int height, width;
 
+    public int Height => height;
+    public int Width => width;
+
+    // The matrix, for WarpRow's SIMD form of Source.
+    public float T0 => t0;
+    public float T1 => t1;
+    public float T2 => t2;
+    public float T3 => t3;
+    public float T4 => t4;
+    public float T5 => t5;
+
     /// <param name="theta">One matrix, 6 values in affine_grid's row-major [2, 3] order.</param>
     public AffineSampling(ReadOnlySpan<float> theta, int height, int width)
     {
