@@ -12,8 +12,9 @@ internal sealed class TorchInitializer(IOptions<TorchOptions> options, ILogger<T
     {
         var threads = options.Value.EffectiveThreads;
         TorchRuntime.Configure(threads);
-        logger.LogInformation("TorchSharp ready: {Threads} threads, CUDA {Cuda}", threads,
-            DeviceResolver.CudaAvailable ? "available" : "not available");
+        logger.LogInformation("TorchSharp ready: {Threads} threads, CUDA {Cuda}, allocator tuned {Allocator}, OpenMP spin {Spin}",
+            threads, DeviceResolver.CudaAvailable ? "available" : "not available", TorchRuntime.AllocatorTuned,
+            TorchRuntime.OpenMpSpinTuned ? $"{OpenMpSpin.Rounds} rounds" : "as the environment or libgomp sets it");
         return Task.CompletedTask;
     }
 

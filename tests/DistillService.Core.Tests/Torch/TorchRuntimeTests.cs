@@ -28,6 +28,24 @@ public sealed class TorchRuntimeTests
     }
 
     [Fact]
+    public void OpenMpIsSeenLoadedOnceTorchHasRun()
+    {
+        TorchTestSetup.Ensure();
+        using var sum = ones(1000).sum();
+
+        // Then libgomp has read its environment: setting the spin now would be a silent no-op, so it is not tried.
+        Assert.Equal(OperatingSystem.IsLinux(), OpenMpSpin.OpenMpLoaded());
+        Assert.False(OpenMpSpin.ShouldSet(spinCount: null, waitPolicy: null, openMpLoaded: true));
+    }
+
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData("300000", null, false)]
+    [InlineData(null, "passive", false)]
+    public void TheSpinIsSetOnlyWhereTheUserChoseNone(string? spinCount, string? waitPolicy, bool expected) =>
+        Assert.Equal(expected, OpenMpSpin.ShouldSet(spinCount, waitPolicy, openMpLoaded: false));
+
+    [Fact]
     public void ConfigureRejectsZeroThreads() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => TorchRuntime.Configure(0));
 }
