@@ -1,4 +1,8 @@
 using DistillService.Bench;
+using DistillService.Core.Torch;
+
+// Before anything can load libtorch (OpenMpSpin).
+OpenMpSpin.TrySet();
 
 // Benchmarks print JSON lines of figures; they are programs, not tests.
 // The step benchmark is the default: `-- --size 128 …` with no command runs it.

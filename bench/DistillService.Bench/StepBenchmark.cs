@@ -31,7 +31,7 @@ internal sealed class StepBenchmark(BenchSettings settings)
             classes = settings.Classes, settings.TeacherChannels, settings.StudentChannels, settings.Depth,
             cores = Environment.ProcessorCount,
             allocatorTuned = TorchRuntime.AllocatorTuned,
-            openMpSpinTuned = TorchRuntime.OpenMpSpinTuned,
+            openMpSpinTuned = OpenMpSpin.Applied,
             // OpenMP reads these once, when libtorch loads; they change step times a lot on a loaded machine.
             ompWaitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
             gompSpinCount = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"),

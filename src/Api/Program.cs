@@ -1,6 +1,10 @@
 using DistillService.Api.Apis;
 using DistillService.Api.Extensions;
 using DistillService.Core;
+using DistillService.Core.Torch;
+
+// Before anything can load libtorch: libgomp reads its idle spin from the environment then (OpenMpSpin).
+OpenMpSpin.TrySet();
 
 var builder = WebApplication.CreateBuilder(args);
 

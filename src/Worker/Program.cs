@@ -1,7 +1,11 @@
 using DistillService.Core;
+using DistillService.Core.Torch;
 using DistillService.Core.Persistence;
 using DistillService.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+// Before anything can load libtorch: libgomp reads its idle spin from the environment then (OpenMpSpin).
+OpenMpSpin.TrySet();
 
 var builder = Host.CreateApplicationBuilder(args);
 

@@ -13,7 +13,9 @@ namespace DistillService.Core.Torch;
 /// <remarks>
 /// libgomp reads <c>GOMP_SPINCOUNT</c> once, when libtorch loads it, from the native environment (which .NET's
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change), so it is set with libc's
-/// <c>setenv</c> before the first torch call. A value the user set (or <c>OMP_WAIT_POLICY</c>) is left alone.
+/// <c>setenv</c>, first thing in the hosts' <c>Program</c>: <c>setenv</c> may move the environment while another
+/// thread reads it, and loading libtorch reads it, so it must run before any other thread can touch torch. A value the
+/// user set (or <c>OMP_WAIT_POLICY</c>) is left alone.
 /// </remarks>
 public static class OpenMpSpin
 {
@@ -26,16 +28,24 @@ public static class OpenMpSpin
     public static bool ShouldSet(string? spinCount, string? waitPolicy, bool openMpLoaded) =>
         spinCount is null && waitPolicy is null && !openMpLoaded;
 
-    /// <summary>Sets <see cref="Variable"/> to <see cref="Rounds"/> if <see cref="ShouldSet"/>; true when it did. Linux only.</summary>
-    internal static bool TrySet()
+    /// <summary>True once <see cref="TrySet"/> has set the spin in this process.</summary>
+    public static bool Applied { get; private set; }
+
+    /// <summary>
+    /// Sets <see cref="Variable"/> to <see cref="Rounds"/> if <see cref="ShouldSet"/>; true when it did (Linux only).
+    /// Call it first thing in <c>Main</c>, before any thread can load libtorch.
+    /// </summary>
+    public static bool TrySet()
     {
+        if (Applied) return true;
         if (!OperatingSystem.IsLinux()) return false;
         if (!ShouldSet(Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), OpenMpLoaded()))
             return false;
         try
         {
             // Failure only costs speed, so it is not an error.
-            return setenv(Variable, Rounds.ToString(System.Globalization.CultureInfo.InvariantCulture), 0) == 0;
+            // Overwrite 0: a second host in the process (tests) finds it set and leaves the environment as it is.
+            return Applied = setenv(Variable, Rounds.ToString(System.Globalization.CultureInfo.InvariantCulture), 0) == 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

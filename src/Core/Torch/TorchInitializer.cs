@@ -14,7 +14,7 @@ internal sealed class TorchInitializer(IOptions<TorchOptions> options, ILogger<T
         TorchRuntime.Configure(threads);
         logger.LogInformation("TorchSharp ready: {Threads} threads, CUDA {Cuda}, allocator tuned {Allocator}, OpenMP spin {Spin}",
             threads, DeviceResolver.CudaAvailable ? "available" : "not available", TorchRuntime.AllocatorTuned,
-            TorchRuntime.OpenMpSpinTuned ? $"{OpenMpSpin.Rounds} rounds" : "as the environment or libgomp sets it");
+            OpenMpSpin.Applied ? $"{OpenMpSpin.Rounds} rounds" : "as the environment or libgomp sets it");
         return Task.CompletedTask;
     }
 

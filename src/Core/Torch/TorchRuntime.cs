@@ -13,19 +13,12 @@ public static class TorchRuntime
     private static readonly Lock Gate = new();
     private static bool allocatorAttempted;
     private static bool allocatorTuned;
-    private static bool openMpSpinTuned;
     private static int configuredThreads;
 
     /// <summary>True when glibc's allocator was told to keep freed tensor memory (Linux only).</summary>
     public static bool AllocatorTuned
     {
         get { lock (Gate) { return allocatorTuned; } }
-    }
-
-    /// <summary>True when this process set libgomp's idle spin (<see cref="OpenMpSpin"/>) before libtorch loaded.</summary>
-    public static bool OpenMpSpinTuned
-    {
-        get { lock (Gate) { return openMpSpinTuned; } }
     }
 
     /// <summary>The intra-op thread count last set, 0 before the first call.</summary>
@@ -37,8 +30,7 @@ public static class TorchRuntime
     /// <summary>
     /// Sets torch's intra-op threads and, on Linux, stops glibc from serving large tensors with fresh
     /// mmap pages and trimming the heap after every step: page faults on fresh pages made training
-    /// steps up to 2× slower (PERF-NOTES.md). The cost is that peak memory stays reserved. The first call
-    /// also shortens OpenMP's idle spin (<see cref="OpenMpSpin"/>) if libtorch has not loaded yet.
+    /// steps up to 2× slower (PERF-NOTES.md). The cost is that peak memory stays reserved.
     /// Safe to call repeatedly; the allocator is tuned once and the thread count follows the last call.
     /// </summary>
     public static void Configure(int threads)
@@ -50,8 +42,6 @@ public static class TorchRuntime
             {
                 allocatorAttempted = true;
                 allocatorTuned = OperatingSystem.IsLinux() && TryTuneGlibcAllocator();
-                // Before set_num_threads below, the first torch call, which loads libtorch and with it libgomp.
-                openMpSpinTuned = OpenMpSpin.TrySet();
             }
             if (configuredThreads != threads)
             {
