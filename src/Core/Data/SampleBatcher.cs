@@ -34,13 +34,15 @@ public static class SampleBatcher
         var (height, width) = CommonSize(samples);
         using var scope = NewDisposeScope();
         var images = empty([samples.Count, 3, height, width], ScalarType.Float32);
-        var masks = empty([samples.Count, height, width], ScalarType.Int64);
-        Fill(samples, MemoryMarshal.Cast<byte, float>(images.bytes), MemoryMarshal.Cast<byte, long>(masks.bytes));
+        var maskBytes = empty([samples.Count, height, width], ScalarType.Byte);
+        Fill(samples, MemoryMarshal.Cast<byte, float>(images.bytes), maskBytes.bytes);
         if (device is not null && device.type != DeviceType.CPU)
         {
             images = images.to(device);
-            masks = masks.to(device);
+            // Masks cross as bytes, an eighth of the int64 they become.
+            maskBytes = maskBytes.to(device);
         }
+        var masks = maskBytes.to(ScalarType.Int64);
         return (images.MoveToOuterDisposeScope(), masks.MoveToOuterDisposeScope());
     }
 
@@ -94,7 +96,7 @@ public static class SampleBatcher
     }
 
     /// <summary>Un-augmented samples into tensor memory (spans, so not across the threads <see cref="Stage"/> uses).</summary>
-    private static void Fill(IReadOnlyList<SegmentationSample> samples, Span<float> images, Span<long> masks)
+    private static void Fill(IReadOnlyList<SegmentationSample> samples, Span<float> images, Span<byte> masks)
     {
         var plane = samples[0].Height * samples[0].Width;
         for (var n = 0; n < samples.Count; n++)
@@ -106,7 +108,7 @@ public static class SampleBatcher
     /// <summary>One sample into its image (3 planes) and labels; <paramref name="theta"/> empty for no warp.</summary>
     // Runs once per step: without this it would stay in unoptimised tier-0 code for the first 30 steps of a job.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillSample(SegmentationSample sample, ReadOnlySpan<float> theta, Span<float> image, Span<long> labels)
+    private static void FillSample(SegmentationSample sample, ReadOnlySpan<float> theta, Span<float> image, Span<byte> labels)
     {
         // (x/255 − mean)/std = x·scale + shift, per channel.
         float scale0 = 1f / (255f * Std[0]), scale1 = 1f / (255f * Std[1]), scale2 = 1f / (255f * Std[2]);
@@ -127,7 +129,7 @@ public static class SampleBatcher
                 green[i] = rgb[i * 3 + 1] * scale1 + shift1;
                 blue[i] = rgb[i * 3 + 2] * scale2 + shift2;
             }
-            for (var i = 0; i < plane; i++) labels[i] = mask[i];
+            mask.CopyTo(labels);
             return;
         }
 

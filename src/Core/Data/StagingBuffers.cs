@@ -15,6 +15,4 @@ internal static class StagingBuffers
     public static ArrayPool<float> Floats { get; } = ArrayPool<float>.Create(1 << 30, ArraysPerSize);
 
     public static ArrayPool<byte> Bytes { get; } = ArrayPool<byte>.Create(1 << 30, ArraysPerSize);
-
-    public static ArrayPool<long> Longs { get; } = ArrayPool<long>.Create(1 << 30, ArraysPerSize);
 }
