@@ -50,6 +50,22 @@ public sealed class TeacherMapWarpTests
     public void ClassesSpanningSeveralSimdVectorsEqualTheTorchPath()
     {
         // K = 12 takes two vectors per pixel (one and a half on AVX2, the last reaching into the next pixel).
+        var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0.15, MaxRotationDegrees: 25, Scale: [0.7, 1.3]), seed: 3);
+        AssertTwelveClassWarpEqualsTheTorchPath(augmenter.SampleTransformValues(Indices.Length, CacheFixtures.Size, CacheFixtures.Size, epoch: 1, step: 0));
+    }
+
+    [Fact]
+    public void UpsideDownAndHalfTurnedWarpsEqualTheTorchPath()
+    {
+        // Transforms the augmenter does not draw (it rotates by at most a few tens of degrees): each output row reads
+        // input rows above the previous one's, and every tap order is exercised.
+        var (cos, sin) = (MathF.Cos(3.0f), MathF.Sin(3.0f));
+        float[][] transforms = [[1, 0, 0, 0, -1, 0], [cos, -sin, 0.1f, sin, cos, -0.1f], [-1, 0, 0, 0, -1, 0]];
+        AssertTwelveClassWarpEqualsTheTorchPath(Enumerable.Range(0, Indices.Length).SelectMany(i => transforms[i % transforms.Length]).ToArray());
+    }
+
+    private static void AssertTwelveClassWarpEqualsTheTorchPath(float[] thetaValues)
+    {
         const int classes = 12;
         using var folder = new ScratchFolder();
         using var teacher = CacheFixtures.Teacher(numClasses: classes);
@@ -61,10 +77,8 @@ public sealed class TeacherMapWarpTests
         CacheFixtures.Write(folder.Cache(), new CacheSpec(4, CachePrecisions.Fp32), teacher, splits);
         using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
         using var scope = NewDisposeScope();
-        var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0.15, MaxRotationDegrees: 25, Scale: [0.7, 1.3]), seed: 3);
         const int size = CacheFixtures.Size;
-        var thetaValues = augmenter.SampleTransformValues(Indices.Length, size, size, epoch: 1, step: 0);
-        var theta = augmenter.SampleTransforms(Indices.Length, size, size, epoch: 1, step: 0);
+        var theta = tensor(thetaValues, [Indices.Length, 2, 3]);
 
         using var prepared = signal.PrepareAhead(Indices, thetaValues, size, size);
         Assert.NotNull(prepared);
