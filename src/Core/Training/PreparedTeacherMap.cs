@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DistillService.Core.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,7 +36,13 @@ public sealed class PreparedTeacherMap : IDisposable
     public Tensor ToTensor(Device device)
     {
         using var stored = empty(storedShape, ScalarType.Float32);
-        LogProbabilities.Span.CopyTo(MemoryMarshal.Cast<byte, float>(stored.bytes));
+        // Copied by torch (over the cores) from a tensor over the pooled buffer, pinned while it lives: 25 MB a step at
+        // 256², 1.66 → 1.41–1.51 ms against a managed copy on one thread (it is bound by memory bandwidth either way).
+        using (var pooled = frombuffer(buffer ?? throw new ObjectDisposedException(nameof(PreparedTeacherMap)), ScalarType.Float32, Length))
+        using (var flat = stored.view(-1))
+        {
+            flat.copy_(pooled);
+        }
         var map = stored.permute(0, 3, 1, 2);
         if (device.type == DeviceType.CPU) return map;
         using (map) return map.to(device);
