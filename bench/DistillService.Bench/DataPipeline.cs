@@ -15,7 +15,7 @@ namespace DistillService.Bench;
 /// In the trainer on a CPU, everything but the final copy into tensors (decode or render, augmentation of images and
 /// masks, cache read, checksum, decode, warp and log of the teacher map: managed code) is prepared by
 /// <see cref="BatchPrefetcher{TBatch}"/>, ahead on data workers or at the start of the step (PrefetchPolicy), so
-/// <c>trainingThreadMs</c> is what the copies cost and <c>prefetchThreadMs</c> what the preparation costs.
+/// <c>trainingThreadMs</c> is what handing the batch to torch costs and <c>prefetchThreadMs</c> what the preparation costs.
 /// </remarks>
 internal sealed class DataPipeline(BenchSettings settings, ISegmentationDataset train, string cacheDirectory)
 {
@@ -67,7 +67,8 @@ internal sealed class DataPipeline(BenchSettings settings, ISegmentationDataset 
             prefetchThreadMs = Report.Round(median[0] + median[1] + median[2]),
             trainingThreadMs = Report.Round(median[3] + median[4]),
             note = "prepared before the model work (prefetch): decode (synthetic render or file decode) + augment (normalise, warp "
-                + "images and masks) + teacherAhead (cache read, checksum, decode, warp, log); training thread: copies into tensors",
+                + "images and masks) + teacherAhead (cache read, checksum, decode, warp, log); training thread: images and masks copied into tensors, the "
+                + "teacher map taken as a view of its buffer on the CPU",
         };
     }
 }

@@ -15,14 +15,10 @@ public sealed class PreparedTeacherMap : IDisposable
 
     internal PreparedTeacherMap(int count, int numClasses, int height, int width)
     {
-        Shape = [count, numClasses, height, width];
         storedShape = [count, height, width, numClasses];
         Length = count * numClasses * height * width;
         buffer = StagingBuffers.Floats.Rent(Length);
     }
-
-    /// <summary>[N, K, H, W], the shape <see cref="ToTensor"/> gives.</summary>
-    public long[] Shape { get; }
 
     private int Length { get; }
 

@@ -87,11 +87,6 @@ internal readonly struct BilinearTaps
         return inside;
     }
 
-    private BilinearTaps(int index) => (I00, W00, I01, I10, I11) = (index, 1f, -1, -1, -1);
-
-    /// <summary>The sample exactly at input pixel <paramref name="index"/>: one tap of weight 1.</summary>
-    public static BilinearTaps At(int index) => new(index);
-
     /// <summary>The four weights of fractional offsets (fx, fy) from the top-left tap.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (float W00, float W01, float W10, float W11) Weights(float fx, float fy) =>
