@@ -1,4 +1,3 @@
-using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 
 namespace DistillService.Bench;

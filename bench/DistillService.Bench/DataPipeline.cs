@@ -9,7 +9,7 @@ namespace DistillService.Bench;
 
 /// <summary>
 /// What an offline-KD step does before the student sees its batch, without the student: each stage is the
-/// service's own code, called as <see cref="DistillationTrainer"/> calls it, and timed on its own.
+/// service's own code, called as <see cref="Trainer"/> calls it, and timed on its own.
 /// </summary>
 /// <remarks>
 /// In the trainer on a CPU, everything but the final copy into tensors (decode or render, augmentation of images and

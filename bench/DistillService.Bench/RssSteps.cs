@@ -2,6 +2,7 @@ using DistillService.Core.Caching;
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
 using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Bench;
 

@@ -2,8 +2,7 @@ using DistillService.Core.Caching;
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
 using DistillService.Core.Training;
-using TorchSharp;
-using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Bench;
 
@@ -46,14 +45,14 @@ internal sealed class StepBenchmark(BenchSettings settings)
         using var student = TorchSeeding.CreateSeeded(2, () =>
             new UNet(numClasses: settings.Classes, baseChannels: settings.StudentChannels, depth: settings.Depth));
         var device = DeviceResolver.Resolve(settings.Device);
-        // As the service places trained models for inference, the cache job and online KD (TrainedModels).
+        // As the service places trained models for inference, the cache job and online KD (TrainedModelLoader).
         teacher.PlaceOn(device);
         student.PlaceOn(device);
         try
         {
             var random = new RandomDataset(runs.Images, settings.Size, settings.Classes);
             Group(
-                new("teacher_train", "TeacherTrainer step on in-memory random samples, no augmentation", () => runs.Teacher(random)),
+                new("teacher_train", "Trainer step (teacher, CE objective) on in-memory random samples, no augmentation", () => runs.Teacher(random)),
                 new("teacher_train_minimal", "bare TorchSharp loop, torch.optim.Adam", () => MinimalLoop.TeacherTrain(settings).Timings),
                 new("teacher_train_minimal_our_adam", "bare loop with the service's AdamOptimizer",
                     () => MinimalLoop.TeacherTrain(settings, ourAdam: true).Timings));
@@ -76,11 +75,11 @@ internal sealed class StepBenchmark(BenchSettings settings)
             using var fixedTeacher = new FixedTeacherSignal(settings.Batch, settings.Classes, settings.Size, device);
             using var offline = NeedsCache() ? new OfflineTeacherSignal(TeacherCacheReader.Open(cacheDirectory), ownsReader: true) : null;
             Group(
-                new("kd_online", "DistillationTrainer step, teacher forward every batch, random samples, no augmentation",
+                new("kd_online", "Trainer step (student, pixel-kl objective), teacher forward every batch, random samples, no augmentation",
                     () => runs.Student(random, online, DistillationModes.Online).Timings),
-                new("kd_offline", "DistillationTrainer step, teacher map already in memory, random samples, no augmentation",
+                new("kd_offline", "Trainer step (student, pixel-kl objective), teacher map already in memory, random samples, no augmentation",
                     () => runs.Student(random, fixedTeacher, DistillationModes.Offline).Timings),
-                new("kd_offline_end_to_end", "DistillationTrainer on synthetic-shapes (samples kept in memory after the first pass, prefetched), augmented, teacher from the cache",
+                new("kd_offline_end_to_end", "Trainer (student, pixel-kl) on synthetic-shapes (samples kept in memory after the first pass, prefetched), augmented, teacher from the cache",
                     () => runs.Student(shapes, offline!, DistillationModes.Offline, TrainerRuns.Augmentation).Timings));
 
             Inference("infer_teacher_b1", teacher, 1);

@@ -1,10 +1,12 @@
+using DistillService.Core.Losses;
 using DistillService.Core.Data;
 using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Bench;
 
 /// <summary>
-/// Runs the service's own trainers (<see cref="TeacherTrainer"/>, <see cref="DistillationTrainer"/>) for one
+/// Runs the service's own trainers (<see cref="Trainer"/> with a teacher's and a student's objective) for one
 /// short epoch and times their steps with a <see cref="StepClock"/>: what is measured is the code a job runs,
 /// not a copy of it.
 /// </summary>
@@ -25,9 +27,10 @@ internal sealed class TrainerRuns(BenchSettings settings)
     public Timings Teacher(ISegmentationDataset train, AugmentationSpec? augmentation = null)
     {
         var clock = new StepClock(settings.Warmup);
-        var trainer = new TeacherTrainer(new TeacherTrainingOptions(
+        var trainer = new Trainer(new TrainerOptions(
             new ModelSpec(settings.TeacherChannels, settings.Depth), Spec(1, augmentation), settings.Device, settings.Classes));
-        trainer.Train(train, Validation(), clock, CancellationToken.None);
+        using var objective = new CrossEntropyObjective();
+        using var outcome = trainer.Train(train, Validation(), objective, null, clock, CancellationToken.None);
         return clock.Timings;
     }
 
@@ -36,10 +39,11 @@ internal sealed class TrainerRuns(BenchSettings settings)
         ISegmentationDataset train, ITeacherSignal? teacher, string mode, AugmentationSpec? augmentation = null, int epochs = 1, int rssEvery = 0)
     {
         var clock = new StepClock(settings.Warmup, rssEvery);
-        var trainer = new DistillationTrainer(new DistillationTrainingOptions(
-            new ModelSpec(settings.StudentChannels, settings.Depth), Spec(epochs, augmentation),
-            new DistillationSpec(Alpha: 1, Beta: 1, Temperature: 2, Mode: mode), settings.Device, settings.Classes));
-        trainer.Train(train, Validation(), teacher, clock, CancellationToken.None);
+        var student = new ModelSpec(settings.StudentChannels, settings.Depth);
+        var trainer = new Trainer(new TrainerOptions(student, Spec(epochs, augmentation), settings.Device, settings.Classes));
+        using var objective = DistillationMethods.CreateObjective(new DistillationSpec(Alpha: 1, Beta: 1, Temperature: 2, Mode: mode),
+            new ObjectiveContext(null, Seed, student.BaseChannels << student.Depth, teacher?.FeatureChannels ?? 0));
+        using var outcome = trainer.Train(train, Validation(), objective, teacher, clock, CancellationToken.None);
         return clock;
     }
 

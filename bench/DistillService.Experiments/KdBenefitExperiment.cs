@@ -1,8 +1,10 @@
+using DistillService.Core.Losses;
 using System.Diagnostics;
 using DistillService.Core.Data;
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
 using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Experiments;
 
@@ -38,13 +40,15 @@ internal static class KdBenefitExperiment
                 var distillation = mode == KdBenefitSettings.Baseline
                     ? new DistillationSpec(1, 0, settings.Temperature, DistillationModes.Offline)
                     : new DistillationSpec(settings.Alpha, settings.Beta, settings.Temperature, mode);
-                var options = new DistillationTrainingOptions(
-                    new ModelSpec(settings.StudentChannels, settings.StudentDepth),
+                var student = new ModelSpec(settings.StudentChannels, settings.StudentDepth);
+                var options = new TrainerOptions(student,
                     new TrainingSpec(settings.Epochs, settings.BatchSize, settings.Lr, settings.ImageSize, seed, augmentation, settings.Schedule),
-                    distillation, "cpu", numClasses);
+                    "cpu", numClasses);
                 var clock = Stopwatch.StartNew();
                 var signal = mode == KdBenefitSettings.Baseline ? null : signals.For(mode);
-                var outcome = new DistillationTrainer(options).Train(train, val, signal, new QuietCallbacks(mode, seed), CancellationToken.None);
+                using var objective = DistillationMethods.CreateObjective(distillation,
+                    new ObjectiveContext(null, seed, student.BaseChannels << student.Depth, signal?.FeatureChannels ?? 0));
+                using var outcome = new Trainer(options).Train(train, val, objective, signal, new QuietCallbacks(mode, seed), CancellationToken.None);
                 scores[mode].Add(outcome.FinalValidation.MeanIoU);
                 JsonLines.Write(new
                 {
@@ -80,11 +84,13 @@ internal static class KdBenefitExperiment
         }
         else
         {
-            var options = new TeacherTrainingOptions(spec,
+            var options = new TrainerOptions(spec,
                 new TrainingSpec(settings.TeacherEpochs, settings.TeacherBatchSize, settings.TeacherLr, settings.ImageSize, TeacherSeed, augmentation,
                     settings.TeacherSchedule),
                 "cpu", train.Classes.Count);
-            state = new TeacherTrainer(options).Train(train, val, new QuietCallbacks("teacher", null), CancellationToken.None).FinalModelState;
+            using var objective = new CrossEntropyObjective();
+            using var outcome = new Trainer(options).Train(train, val, objective, null, new QuietCallbacks("teacher", null), CancellationToken.None);
+            state = outcome.FinalModelState;
             if (settings.TeacherWeights is { } target) File.WriteAllBytes(target, state);
             trained = true;
         }

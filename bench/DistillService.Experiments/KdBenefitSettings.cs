@@ -1,5 +1,5 @@
 using System.Globalization;
-using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Experiments;
 

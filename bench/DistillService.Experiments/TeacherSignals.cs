@@ -4,6 +4,7 @@ using DistillService.Core.Data;
 using DistillService.Core.Models;
 using DistillService.Core.Training;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Experiments;
 

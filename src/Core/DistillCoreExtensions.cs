@@ -3,6 +3,11 @@ using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 using DistillService.Core.Data.Registration;
 using DistillService.Core.Jobs;
+using DistillService.Core.Jobs.Cache;
+using DistillService.Core.Jobs.Distill;
+using DistillService.Core.Jobs.Pipelines;
+using DistillService.Core.Jobs.Report;
+using DistillService.Core.Jobs.Teacher;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
 using DistillService.Core.Torch;
@@ -91,6 +96,7 @@ public static class DistillCoreExtensions
         services.AddSingleton(new BlobStore(Path.Combine(dataRoot, "blobs")));
         services.AddSingleton(new DatasetFolders(DatasetsRoot(storage, dataRoot, builder.Environment.ContentRootPath)));
         services.AddSingleton<DatasetCatalog>();
+        services.AddSingleton<IDatabaseSeed, BuiltInDatasetsSeed>();
         services.AddSingleton<DatasetRegistry>();
         services.AddSingleton<DatasetUploads>();
         services.AddSingleton<JobLifecycle>();
@@ -98,14 +104,20 @@ public static class DistillCoreExtensions
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<ArtifactPublisher>();
         services.AddSingleton<StudentArtifacts>();
-        services.AddSingleton<PlotArtifacts>();
-        services.AddSingleton<TrainedModels>();
+        services.AddSingleton<PredictionsChart>();
+        services.AddSingleton<ChartPublisher>();
+        services.AddSingleton<TrainedModelLoader>();
         services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<PipelineSubmitter>();
         services.AddSingleton<JobControl>();
-        services.AddTransient<TeacherJob>();
-        services.AddTransient<CacheJob>();
-        services.AddTransient<DistillJob>();
-        services.AddTransient<ReportJob>();
+        services.AddSingleton<JobTrainingCallbacksFactory>();
+        services.AddSingleton<JobKindRegistry>();
+        services.AddTransient<JobExecutor>();
+        // The kinds of job, each in its folder under Jobs/; the API maps a submission endpoint for each submittable one.
+        services.AddJobKind<TeacherJobKind>();
+        services.AddJobKind<CacheJobKind>();
+        services.AddJobKind<DistillJobKind>();
+        services.AddJobKind<ReportJobKind>();
         // Registered first so the schema exists before the job server or the API start.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
         return builder;
@@ -127,6 +139,12 @@ public static class DistillCoreExtensions
         // The host must wait longer than Hangfire does, or a stopping job is killed mid-write.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + TimeSpan.FromSeconds(10));
         return builder;
+    }
+
+    private static void AddJobKind<TKind>(this IServiceCollection services) where TKind : class, IJobKind
+    {
+        services.AddSingleton<TKind>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<TKind>());
     }
 
     /// <summary>The configured datasets root, or {DataRoot}/datasets, created when it is the default.</summary>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using DistillService.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace DistillService.Api.Tests;
 

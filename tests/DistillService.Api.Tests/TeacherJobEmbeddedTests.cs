@@ -6,8 +6,8 @@ using DistillService.Api.Tests.Infrastructure;
 using DistillService.Core.Data;
 using DistillService.Core.Models;
 using DistillService.Core.Plots;
-using DistillService.Core.Training;
 using TorchSharp;
+using DistillService.Core.Specs;
 
 namespace DistillService.Api.Tests;
 

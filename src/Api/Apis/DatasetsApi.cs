@@ -3,10 +3,10 @@ using DistillService.Api.Infrastructure;
 using DistillService.Api.Security;
 using DistillService.Core.Data.Layouts;
 using DistillService.Core.Data.Registration;
-using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using DistillService.Core.Specs;
 
 namespace DistillService.Api.Apis;
 
@@ -32,6 +32,7 @@ public static class DatasetsApi
         api.MapPost("/", RegisterDataset)
             .WithName("RegisterDataset")
             .RequireApiKey()
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Register a dataset folder")
             .WithDescription($"Registers a folder under the datasets root (`Storage:DatasetsRoot`); `path` is relative to it. "
@@ -42,6 +43,7 @@ public static class DatasetsApi
             .WithName("UploadDataset")
             .RequireApiKey()
             .Accepts<UploadDatasetForm>("multipart/form-data")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithSummary("Upload a dataset as a zip")
@@ -68,65 +70,26 @@ public static class DatasetsApi
             : TypedResults.Ok(row.ToResponse());
     }
 
-    public static async Task<Results<CreatedAtRoute<DatasetResponse>, ValidationProblem, ProblemHttpResult>> RegisterDataset(
-        RegisterDatasetRequest request, DatasetRegistry registry, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var record = await registry.RegisterFolderAsync(request.Name, request.Format, request.Path, cancellationToken);
-            return Created(record);
-        }
-        catch (SubmissionException invalid)
-        {
-            return TypedResults.ValidationProblem(invalid.Errors.ToDictionary());
-        }
-        catch (DatasetConflictException conflict)
-        {
-            return Conflict(conflict);
-        }
-    }
+    /// <summary>Registers a folder; a refused dataset or a taken id throws (400 naming the problems, 409).</summary>
+    public static async Task<CreatedAtRoute<DatasetResponse>> RegisterDataset(
+        RegisterDatasetRequest request, DatasetRegistry registry, CancellationToken cancellationToken) =>
+        Created(await registry.RegisterFolderAsync(request.Name, request.Format, request.Path, cancellationToken));
 
-    public static async Task<Results<CreatedAtRoute<DatasetResponse>, ValidationProblem, ProblemHttpResult>> UploadDataset(
+    /// <summary>Streams the zip to staging and registers it; anything refused throws and the staging folder goes.</summary>
+    public static async Task<CreatedAtRoute<DatasetResponse>> UploadDataset(
         HttpContext context, DatasetUploads uploads, CancellationToken cancellationToken)
     {
         // Everything received or extracted lives in the staging folder until the dataset is registered.
         using var staging = uploads.Begin();
-        try
-        {
-            var form = await MultipartUpload.ReadAsync(
-                context, DatasetUploads.FileField, staging.ZipPath, uploads.MaxUploadBytes, cancellationToken);
-            if (!form.HasFile)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    [DatasetUploads.FileField] = ["file is required: a zip of the dataset."],
-                });
-            }
-            var record = await uploads.RegisterAsync(
-                staging, form.Fields.GetValueOrDefault("name"), form.Fields.GetValueOrDefault("format"), cancellationToken);
-            return Created(record);
-        }
-        catch (UploadRejectedException rejected) when (rejected.StatusCode == StatusCodes.Status400BadRequest)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [rejected.Field] = [rejected.Message] });
-        }
-        catch (UploadRejectedException rejected)
-        {
-            return TypedResults.Problem(title: "Upload too large", detail: rejected.Message, statusCode: rejected.StatusCode);
-        }
-        catch (SubmissionException invalid)
-        {
-            return TypedResults.ValidationProblem(invalid.Errors.ToDictionary());
-        }
-        catch (DatasetConflictException conflict)
-        {
-            return Conflict(conflict);
-        }
+        var form = await MultipartUpload.ReadAsync(
+            context, DatasetUploads.FileField, staging.ZipPath, uploads.MaxUploadBytes, cancellationToken);
+        if (!form.HasFile) throw InvalidRequestException.For(DatasetUploads.FileField, "file is required: a zip of the dataset.");
+        var record = await uploads.RegisterAsync(
+            staging, form.Fields.GetValueOrDefault("name"), form.Fields.GetValueOrDefault("format"), cancellationToken);
+        return Created(record);
     }
 
     private static CreatedAtRoute<DatasetResponse> Created(DatasetRecord record) =>
         TypedResults.CreatedAtRoute(record.ToResponse(), "GetDataset", new { id = record.Id });
 
-    private static ProblemHttpResult Conflict(DatasetConflictException conflict) =>
-        TypedResults.Problem(title: "Dataset exists", detail: conflict.Message, statusCode: StatusCodes.Status409Conflict);
 }

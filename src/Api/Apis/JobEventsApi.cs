@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using DistillService.Api.Events;
 using DistillService.Api.OpenApi;
 using DistillService.Core.Persistence;

@@ -18,39 +18,9 @@ public static class JobsApi
     {
         var api = app.MapGroup("/api/jobs").WithTags("Jobs");
 
-        api.MapPost("/teacher", SubmitTeacher)
-            .WithName("SubmitTeacherJob")
-            .RequireApiKey()
-            .WithSummary("Train a teacher U-Net")
-            .WithDescription("Queues a job that trains a wide U-Net with per-pixel cross-entropy (ignore index 255) and Adam, "
-                + "evaluates on the validation split after every epoch, checkpoints every epoch and stores the final weights "
-                + "as the artifact `weights.bin` and its loss and mIoU curves as `training-curves.png`. Every field has a default; "
-                + "`training.augmentation: null` trains without augmentation. The example runs as it is and finishes in about a "
-                + "minute on 2 CPU cores. Returns 202 with the job and its URL in `Location`; watch it with "
-                + "`GET /api/jobs/{id}/events` or poll `GET /api/jobs/{id}` until `status` is `succeeded`, then use its `id` as "
-                + "`teacherJobId` of a cache job or of `POST /api/models/{jobId}/predict`.");
-        api.MapPost("/cache", SubmitCache)
-            .WithName("SubmitCacheJob")
-            .RequireApiKey()
-            .WithSummary("Cache a trained teacher's soft outputs")
-            .WithDescription("Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
-                + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
-                + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact, "
-                + "argmax agreement, bytes per image, ratio to dense fp32) in `result`. If the teacher job is still running, "
-                + "the cache job waits for it. To try the example, replace `teacherJobId` with the `id` that "
-                + "`POST /api/jobs/teacher` answered (or one from `GET /api/jobs?kind=teacher&status=succeeded`).");
-        api.MapPost("/distill", SubmitDistill)
-            .WithName("SubmitDistillJob")
-            .RequireApiKey()
-            .WithSummary("Distil a student")
-            .WithDescription("Trains a narrow U-Net with α·CE + β·T²·KL(teacher ‖ student) averaged over labelled pixels. "
-                + "Offline mode reads the teacher from `cacheJobId`, applying each augmentation to the cached soft map exactly "
-                + "as to the image; online mode runs the teacher (`teacherJobId`) on every batch. β = 0 trains a baseline "
-                + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors` (PyTorch: see the README), "
-                + "`model-card.json`, `training-curves.png` (CE, KD and total loss, val mIoU per epoch) and `predictions.png` "
-                + "(validation images: image | ground truth | teacher | student). To try the example, replace `cacheJobId` with "
-                + "the `id` of a succeeded cache job (`GET /api/jobs?kind=cache&status=succeeded`); for online mode send "
-                + "`teacherJobId` instead. The student's image size must be the teacher's.");
+        // One submission endpoint per kind of job, as the kind describes it (Core/Jobs/{Kind}/).
+        foreach (var kind in app.ServiceProvider.GetRequiredService<JobKindRegistry>().All)
+            kind.Accept(new SubmissionEndpoints(api));
         api.MapPost("/{id:guid}/cancel", CancelJob)
             .WithName("CancelJob")
             .RequireApiKey()
@@ -106,45 +76,32 @@ public static class JobsApi
         return api;
     }
 
-    public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitTeacher(
-        TeacherJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitTeacher(request));
-
-    public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitCache(
-        CacheJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitCache(request));
-
-    public static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> SubmitDistill(
-        DistillJobRequest request, JobSubmitter submitter) => Accept(() => submitter.SubmitDistill(request));
-
-    public static Results<Accepted<JobResponse>, ProblemHttpResult> CancelJob(Guid id, JobControl control) =>
-        Control(id, () => control.Cancel(id));
-
-    public static Results<Accepted<JobResponse>, ProblemHttpResult> RetryJob(Guid id, JobControl control) =>
-        Control(id, () => control.Retry(id));
-
-    private static Results<Accepted<JobResponse>, ProblemHttpResult> Control(Guid id, Func<JobRecord?> change)
+    /// <summary>Queues a job of <paramref name="kind"/>; an invalid request throws (400 with the fields that are wrong).</summary>
+    public static AcceptedAtRoute<JobResponse> Submit<TRequest>(
+        ISubmittableJobKind<TRequest> kind, TRequest request, JobSubmitter submitter) where TRequest : class
     {
-        try
-        {
-            var job = change();
-            return job is null ? JobNotFound(id) : TypedResults.Accepted($"/api/jobs/{id}", job.ToResponse());
-        }
-        catch (JobStateConflictException conflict)
-        {
-            return TypedResults.Problem(title: "Conflict", detail: conflict.Message, statusCode: StatusCodes.Status409Conflict);
-        }
+        var job = submitter.Submit(kind, request);
+        return TypedResults.AcceptedAtRoute(job.ToResponse(), "GetJob", new { id = job.Id });
     }
 
-    private static Results<AcceptedAtRoute<JobResponse>, ValidationProblem> Accept(Func<JobRecord> submit)
+    public static Results<Accepted<JobResponse>, ProblemHttpResult> CancelJob(Guid id, JobControl control) =>
+        control.Cancel(id) is { } job ? TypedResults.Accepted($"/api/jobs/{id}", job.ToResponse()) : JobNotFound(id);
+
+    public static Results<Accepted<JobResponse>, ProblemHttpResult> RetryJob(Guid id, JobControl control) =>
+        control.Retry(id) is { } job ? TypedResults.Accepted($"/api/jobs/{id}", job.ToResponse()) : JobNotFound(id);
+
+    /// <summary>Maps <c>POST /api/jobs/{route}</c> for each submittable kind, with its documentation and example body.</summary>
+    private sealed class SubmissionEndpoints(RouteGroupBuilder api) : IJobKindVisitor
     {
-        try
-        {
-            var job = submit();
-            return TypedResults.AcceptedAtRoute(job.ToResponse(), "GetJob", new { id = job.Id });
-        }
-        catch (SubmissionException invalid)
-        {
-            return TypedResults.ValidationProblem(invalid.Errors.ToDictionary());
-        }
+        public void Visit<TRequest>(ISubmittableJobKind<TRequest> kind) where TRequest : class =>
+            api.MapPost($"/{kind.Docs.Route}", (TRequest request, JobSubmitter submitter) => Submit(kind, request, submitter))
+                .WithName(kind.Docs.OperationId)
+                .RequireApiKey()
+                .WithSummary(kind.Docs.Summary)
+                .WithDescription(kind.Docs.Description)
+                .WithExampleBody(kind.Example)
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     public static async Task<Results<Ok<List<JobResponse>>, ValidationProblem>> ListJobs(

@@ -2,10 +2,12 @@ using System.ComponentModel;
 using DistillService.Api.Contracts;
 using DistillService.Api.Inference;
 using DistillService.Api.OpenApi;
+using DistillService.Api.Infrastructure;
 using DistillService.Api.Security;
 using DistillService.Core.Data;
-using DistillService.Core.Data.Imaging;
 using DistillService.Core.Inference;
+using DistillService.Core.Jobs;
+using DistillService.Core.Specs;
 using DistillService.Core.Persistence;
 using DistillService.Core.Plots;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,6 +32,7 @@ public static class ModelsApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxImageBytes + 64 * 1024))
             .ProducesFile(StatusCodes.Status200OK, "The colourised mask as PNG (default), or the class map as JSON with `format=raw`.",
                 "image/png")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -49,71 +52,31 @@ public static class ModelsApi
     /// The form is read here, not bound as a parameter: binding would read the whole upload before the API
     /// key filter runs, so an unauthorised caller could make the server buffer 20 MB.
     /// </remarks>
-    public static async Task<Results<FileContentHttpResult, Ok<PredictionResponse>, ValidationProblem, ProblemHttpResult>> Predict(
+    public static async Task<Results<FileContentHttpResult, Ok<PredictionResponse>, ProblemHttpResult>> Predict(
         Guid jobId, HttpRequest request,
         [FromQuery, Description("`png` (default): the colourised mask; `raw`: the class ids as JSON.")] string? format,
-        DistillDbContext db, ModelCache models, DatasetCatalog datasets, CancellationToken cancellationToken)
+        DistillDbContext db, JobKindRegistry kinds, ModelCache models, DatasetCatalog datasets, CancellationToken cancellationToken)
     {
         var raw = format?.ToLowerInvariant() switch
         {
             null or "" or "png" => false,
             "raw" => true,
-            _ => (bool?)null,
+            _ => throw InvalidRequestException.For("format", "format must be 'png' (the default) or 'raw'."),
         };
-        if (raw is null) return Invalid("format", "format must be 'png' (the default) or 'raw'.");
 
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
         if (job is null)
             return TypedResults.Problem(title: "Job not found", detail: $"There is no job with id {jobId}.",
                 statusCode: StatusCodes.Status404NotFound);
-        if (job.Kind is not (JobKinds.Teacher or JobKinds.Distill))
-            return Invalid("jobId", $"Job {jobId} is a {job.Kind} job; only teacher and distill jobs have a model.");
+        if (!kinds.ProducesModel(job.Kind))
+            throw InvalidRequestException.For("jobId", $"Job {jobId} is a {job.Kind} job; only teacher and distill jobs have a model.");
         if (job.Status != JobStatuses.Succeeded)
-            return TypedResults.Problem(title: "Model not ready",
-                detail: $"Job {jobId} is {job.Status}; only a succeeded job has a model to predict with.",
-                statusCode: StatusCodes.Status409Conflict);
+            throw new ConflictException("Model not ready", $"Job {jobId} is {job.Status}; only a succeeded job has a model to predict with.");
 
-        var missing = $"send the image as a multipart/form-data file field named '{ImageField}'.";
-        if (!request.HasFormContentType) return Invalid(ImageField, missing);
-        IFormFile? image;
-        try
-        {
-            image = (await request.ReadFormAsync(cancellationToken)).Files.GetFile(ImageField);
-        }
-        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge();
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
-        {
-            return Invalid(ImageField, $"the multipart body could not be read ({e.Message.TrimEnd('.')}).");
-        }
-        if (image is null) return Invalid(ImageField, missing);
-        if (image.Length > MaxImageBytes) return TooLarge();
-
-        RgbImage decoded;
-        try
-        {
-            using var buffer = new MemoryStream((int)image.Length);
-            await image.CopyToAsync(buffer, cancellationToken);
-            decoded = ImageDecoding.Decode(buffer.ToArray(), MaxImageSide);
-        }
-        catch (UnusableImageException unusable)
-        {
-            return Invalid(ImageField, $"{image.FileName}: {unusable.Message}");
-        }
-
-        ClassMap map;
-        try
-        {
-            map = models.Use(jobId, model => ClassMapPredictor.Predict(model.Model, decoded, model.ImageSize));
-        }
-        catch (InvalidDataException noWeights)
-        {
-            return TypedResults.Problem(title: "Model not available", detail: noWeights.Message, statusCode: StatusCodes.Status409Conflict);
-        }
+        var decoded = await UploadedImage.ReadAsync(request, ImageField, MaxImageBytes, MaxImageSide, cancellationToken);
+        var map = models.Use(jobId, model => ClassMapPredictor.Predict(model.Model, decoded, model.ImageSize));
         var classes = datasets.Classes(job.DatasetId);
-        if (raw.Value)
+        if (raw)
         {
             var rows = Enumerable.Range(0, map.Height)
                 .Select(y => map.Ids.AsSpan(y * map.Width, map.Width).ToArray().Select(id => (int)id).ToArray()).ToArray();
@@ -124,10 +87,4 @@ public static class ModelsApi
         // No download name: Swagger UI then shows the mask inline instead of offering a file.
         return TypedResults.File(png, "image/png");
     }
-
-    private static ProblemHttpResult TooLarge() => TypedResults.Problem(title: "Image too large",
-        detail: $"At most {MaxImageBytes:N0} bytes are accepted.", statusCode: StatusCodes.Status413PayloadTooLarge);
-
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }

@@ -1,6 +1,8 @@
 using DistillService.Api.Contracts;
 using DistillService.Api.Security;
+using DistillService.Api.OpenApi;
 using DistillService.Core.Jobs;
+using DistillService.Core.Jobs.Pipelines;
 using DistillService.Core.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +17,9 @@ public static class PipelinesApi
         api.MapPost("/", SubmitPipeline)
             .WithName("SubmitPipeline")
             .RequireApiKey()
+            .WithExampleBody(PipelineSubmitter.Example)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Teacher → cache → student (→ baseline) → report, in one request")
             .WithDescription("Creates the jobs and chains them with Hangfire continuations; if one fails, the jobs after it "
                 + "fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "
@@ -30,18 +35,11 @@ public static class PipelinesApi
         return api;
     }
 
-    public static Results<AcceptedAtRoute<PipelineResponse>, ValidationProblem> SubmitPipeline(
-        PipelineRequest request, JobSubmitter submitter)
+    /// <summary>Records and queues the pipeline's jobs; an invalid request throws (400 with the fields that are wrong).</summary>
+    public static AcceptedAtRoute<PipelineResponse> SubmitPipeline(PipelineRequest request, PipelineSubmitter submitter)
     {
-        try
-        {
-            var (pipeline, jobs) = submitter.SubmitPipeline(request);
-            return TypedResults.AcceptedAtRoute(pipeline.ToResponse(jobs), "GetPipeline", new { id = pipeline.Id });
-        }
-        catch (SubmissionException invalid)
-        {
-            return TypedResults.ValidationProblem(invalid.Errors.ToDictionary());
-        }
+        var (pipeline, jobs) = submitter.Submit(request);
+        return TypedResults.AcceptedAtRoute(pipeline.ToResponse(jobs), "GetPipeline", new { id = pipeline.Id });
     }
 
     public static async Task<Results<Ok<PipelineResponse>, ProblemHttpResult>> GetPipeline(
@@ -54,7 +52,7 @@ public static class PipelinesApi
         var jobs = await db.Jobs.AsNoTracking().Where(j => j.PipelineId == id).ToListAsync(cancellationToken);
         var jobIds = jobs.Select(j => j.Id).ToList();
         var charts = await db.Artifacts.AsNoTracking()
-            .Where(a => jobIds.Contains(a.JobId) && a.ContentType == PlotArtifacts.PngType).ToListAsync(cancellationToken);
+            .Where(a => jobIds.Contains(a.JobId) && a.ContentType == ChartPublisher.PngType).ToListAsync(cancellationToken);
         return TypedResults.Ok(pipeline.ToResponse(jobs, charts));
     }
 }

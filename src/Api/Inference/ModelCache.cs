@@ -1,4 +1,5 @@
 using DistillService.Core.Jobs;
+using DistillService.Core.Specs;
 
 namespace DistillService.Api.Inference;
 
@@ -6,7 +7,7 @@ namespace DistillService.Api.Inference;
 /// The last few models used for predictions, kept loaded so repeated requests skip reading and
 /// building the network. A model is disposed only once no prediction is using it.
 /// </summary>
-public sealed class ModelCache(TrainedModels models) : IDisposable
+public sealed class ModelCache(TrainedModelLoader models) : IDisposable
 {
     /// <summary>Models kept at once; a teacher of the default size takes a few MB, a large one ~30 MB.</summary>
     public const int Capacity = 4;
@@ -48,7 +49,7 @@ public sealed class ModelCache(TrainedModels models) : IDisposable
                 _recent.AddFirst(node);
                 return node.Value;
             }
-            entry = new Entry(models.Load(jobId, "cpu"));
+            entry = new Entry(Load(jobId));
             _byJob[jobId] = _recent.AddFirst(entry);
             while (_recent.Count > Capacity)
             {
@@ -61,6 +62,19 @@ public sealed class ModelCache(TrainedModels models) : IDisposable
         // Outside the cache lock: waits for a prediction still running on the evicted model.
         foreach (var old in evicted) old.Dispose();
         return entry;
+    }
+
+    private LoadedModel Load(Guid jobId)
+    {
+        try
+        {
+            return models.Load(jobId, "cpu");
+        }
+        catch (InvalidDataException noWeights)
+        {
+            // A succeeded job whose weights are gone or damaged: the request is fine, the model is not there.
+            throw new ConflictException("Model not available", noWeights.Message);
+        }
     }
 
     public void Dispose()

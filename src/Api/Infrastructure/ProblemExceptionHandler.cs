@@ -1,43 +1,38 @@
 using System.Text.Json;
 using DistillService.Core.Jobs;
+using DistillService.Core.Specs;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
 namespace DistillService.Api.Infrastructure;
 
-/// <summary>The one place exceptions become problem details: bad input is a 4xx that says what is wrong.</summary>
+/// <summary>
+/// The one place exceptions become problem details: endpoints throw, this answers. Bad input is a 4xx that says what is
+/// wrong (a validation problem names the field); only a fault of the service itself is a 500.
+/// </summary>
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is SubmissionException invalid)
+        ProblemDetails problem = exception switch
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new HttpValidationProblemDetails(invalid.Errors.ToDictionary())
-                {
-                    Status = StatusCodes.Status400BadRequest,
-                    Title = "One or more validation errors occurred.",
-                },
-            });
-        }
-
-        var (status, title, detail) = exception switch
-        {
+            InvalidRequestException invalid => Validation(invalid.Errors.ToDictionary()),
+            UploadRejectedException { StatusCode: StatusCodes.Status400BadRequest } rejected =>
+                Validation(new Dictionary<string, string[]> { [rejected.Field] = [rejected.Message] }),
+            UploadRejectedException rejected => Problem(rejected.StatusCode, "Upload too large", rejected.Message),
+            ConflictException conflict => Problem(StatusCodes.Status409Conflict, conflict.Title, conflict.Message),
             BadHttpRequestException { InnerException: JsonException json } =>
-                (StatusCodes.Status400BadRequest, "Malformed JSON body", json.Message),
-            BadHttpRequestException bad =>
-                (bad.StatusCode, "Bad request", bad.Message),
-            NotFoundException notFound =>
-                (StatusCodes.Status404NotFound, "Not found", notFound.Message),
+                Problem(StatusCodes.Status400BadRequest, "Malformed JSON body", json.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge =>
+                Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", tooLarge.Message),
+            BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request", bad.Message),
             QueueUnavailableException unavailable =>
-                (StatusCodes.Status503ServiceUnavailable, "Job queue unavailable", unavailable.Message),
-            _ => (StatusCodes.Status500InternalServerError, "Internal error", "The server failed to process the request."),
+                Problem(StatusCodes.Status503ServiceUnavailable, "Job queue unavailable", unavailable.Message),
+            _ => Problem(StatusCodes.Status500InternalServerError, "Internal error", "The server failed to process the request."),
         };
-        if (status >= 500) logger.LogError(exception, "Request failed: {Title}", title);
+        var status = problem.Status!.Value;
+        if (status >= 500) logger.LogError(exception, "Request failed: {Title}", problem.Title);
         if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "5";
 
         context.Response.StatusCode = status;
@@ -45,9 +40,16 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+            ProblemDetails = problem,
         });
     }
-}
 
-public sealed class NotFoundException(string message) : Exception(message);
+    private static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors) => new(errors)
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "One or more validation errors occurred.",
+    };
+
+    private static ProblemDetails Problem(int status, string title, string detail) =>
+        new() { Status = status, Title = title, Detail = detail };
+}

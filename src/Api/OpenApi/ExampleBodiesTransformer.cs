@@ -6,26 +6,24 @@ using Microsoft.OpenApi;
 
 namespace DistillService.Api.OpenApi;
 
-/// <summary>
-/// Puts an example body on each submission endpoint: "Try it out" runs the teacher and pipeline ones as
-/// they are; cache and distill need an earlier job's id pasted in (see <see cref="ExampleRequests"/>).
-/// </summary>
+/// <summary>The body Swagger UI offers for an endpoint: "Try it out" runs the teacher and pipeline ones as they are.</summary>
+public sealed record ExampleBodyMetadata(object Example);
+
+public static class ExampleBodyExtensions
+{
+    public static TBuilder WithExampleBody<TBuilder>(this TBuilder builder, object example) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ExampleBodyMetadata(example));
+}
+
+/// <summary>Puts each endpoint's <see cref="ExampleBodyMetadata"/> on its JSON request body.</summary>
 internal sealed class ExampleBodiesTransformer : IOpenApiOperationTransformer
 {
-    private static readonly Dictionary<string, object> Examples = new()
-    {
-        ["SubmitTeacherJob"] = ExampleRequests.Teacher,
-        ["SubmitCacheJob"] = ExampleRequests.Cache,
-        ["SubmitDistillJob"] = ExampleRequests.Distill,
-        ["SubmitPipeline"] = ExampleRequests.Pipeline,
-    };
-
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        if (operation.OperationId is { } id && Examples.TryGetValue(id, out var example)
-            && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
+        var example = context.Description.ActionDescriptor.EndpointMetadata.OfType<ExampleBodyMetadata>().FirstOrDefault();
+        if (example is not null && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
         {
-            media.Example = JsonNode.Parse(JsonSerializer.Serialize(example, JobJson.Options));
+            media.Example = JsonNode.Parse(JsonSerializer.Serialize(example.Example, example.Example.GetType(), JobJson.Options));
         }
         return Task.CompletedTask;
     }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Caching;
 

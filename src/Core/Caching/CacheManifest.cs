@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Caching;
 

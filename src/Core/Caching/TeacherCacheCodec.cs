@@ -2,6 +2,7 @@ using DistillService.Core.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Caching;
 

@@ -1,5 +1,6 @@
 using DistillService.Core.Data;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Caching;
 

@@ -4,7 +4,7 @@ namespace DistillService.Core.Data;
 
 /// <summary>
 /// Loads the samples of upcoming batches on <see cref="DataWorkers"/> threads while the training thread works on the
-/// current one, at most <see cref="Depth"/> batches ahead, so memory stays bounded; with depth 0, at the start of each
+/// current one, at most <c>depth</c> batches ahead, so memory stays bounded; with depth 0, at the start of each
 /// step, in parallel on the thread pool. Samples are a pure function of their index, so the result does not depend on
 /// thread timing: runs stay deterministic.
 /// </summary>

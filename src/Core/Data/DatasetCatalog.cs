@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using DistillService.Core.Configuration;
 using DistillService.Core.Data.Layouts;
 using DistillService.Core.Data.Registration;
 using DistillService.Core.Persistence;

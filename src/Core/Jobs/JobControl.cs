@@ -1,11 +1,12 @@
 using DistillService.Core.Persistence;
+using DistillService.Core.Specs;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace DistillService.Core.Jobs;
 
 /// <summary>The job's current status does not allow the operation (cancel a finished job, retry a running one).</summary>
-public sealed class JobStateConflictException(string message) : Exception(message);
+public sealed class JobStateConflictException(string message) : ConflictException("Conflict", message);
 
 /// <summary>Cancel and retry. In a pipeline both carry over to the jobs after this one.</summary>
 public sealed class JobControl(IDbContextFactory<DistillDbContext> dbFactory, JobScheduler scheduler, IBackgroundJobClient client)

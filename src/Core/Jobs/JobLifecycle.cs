@@ -78,13 +78,13 @@ public sealed class JobLifecycle(IDbContextFactory<DistillDbContext> dbFactory)
     }
 
     /// <summary>The upstream job that has yet to finish, if any: the job must wait for it.</summary>
-    public JobRecord? PendingUpstream(Guid jobId)
+    /// <param name="waitsForItsPipeline">The job compares every other job of its pipeline, so it waits for all of them.</param>
+    public JobRecord? PendingUpstream(Guid jobId, bool waitsForItsPipeline)
     {
         using var db = dbFactory.CreateDbContext();
         var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId);
-        if (job is { Kind: JobKinds.Report, PipelineId: { } pipelineId })
+        if (waitsForItsPipeline && job is { PipelineId: { } pipelineId })
         {
-            // The report compares every other job of its pipeline, so it waits for all of them.
             return db.Jobs.AsNoTracking().FirstOrDefault(j => j.PipelineId == pipelineId && j.Id != jobId
                 && j.Status != JobStatuses.Succeeded && j.Status != JobStatuses.Failed && j.Status != JobStatuses.Cancelled);
         }

@@ -1,11 +1,7 @@
-using DistillService.Core.Persistence;
 using Hangfire.Server;
 using Microsoft.Extensions.Logging;
 
 namespace DistillService.Core.Jobs;
-
-/// <summary>What a job body hands back: whether it resumed, and its kind-specific result.</summary>
-public sealed record JobOutcome(int? ResumedFromEpoch, object? Result);
 
 /// <summary>
 /// The part every job kind shares: status transitions, the retry policy and failure reasons.
@@ -15,17 +11,15 @@ public sealed record JobOutcome(int? ResumedFromEpoch, object? Result);
 /// </summary>
 public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, ILogger<JobRunner> logger)
 {
-    /// <summary>Hangfire retries after an infrastructure failure; see the jobs' AutomaticRetry attributes.</summary>
+    /// <summary>Hangfire retries after an infrastructure failure; see <see cref="JobExecutor"/>'s AutomaticRetry.</summary>
     public const int Retries = 2;
 
     /// <summary>How often a job whose input is still being produced looks again.</summary>
     public static readonly TimeSpan UpstreamPollInterval = TimeSpan.FromSeconds(3);
 
-    public void Execute(
-        Guid jobId, PerformContext? context, CancellationToken cancellationToken,
-        Func<JobRecord, CancellationToken, JobOutcome> body)
+    public void Execute(Guid jobId, IJobKind kind, PerformContext? context, CancellationToken cancellationToken)
     {
-        if (lifecycle.PendingUpstream(jobId) is { } pending)
+        if (lifecycle.PendingUpstream(jobId, kind.WaitsForItsPipeline) is { } pending)
         {
             // Its input is still being made (another worker has it): come back later instead of holding this worker.
             var next = scheduler.ScheduleLater(jobId, UpstreamPollInterval);
@@ -47,7 +41,7 @@ public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, IL
         try
         {
             if (lifecycle.UpstreamFailure(job) is { } upstream) throw new UpstreamFailedException(upstream);
-            var outcome = body(job, cancellation.Token);
+            var outcome = kind.Run(job, cancellation.Token);
             lifecycle.Succeed(jobId, outcome.ResumedFromEpoch, outcome.Result);
             logger.LogInformation("Job {JobId} ({Kind}) succeeded", jobId, job.Kind);
         }

@@ -20,15 +20,8 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
         using var db = dbFactory.CreateDbContext();
         var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId);
         if (job is null) return null;
-        var id = job.Id;
-        return job.Kind switch
-        {
-            JobKinds.Teacher => client.Schedule<TeacherJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
-            JobKinds.Cache => client.Schedule<CacheJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
-            JobKinds.Distill => client.Schedule<DistillJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
-            JobKinds.Report => client.Schedule<ReportJob>(job.Queue, j => j.Run(id, null, CancellationToken.None), delay),
-            _ => throw new ArgumentException($"Unknown job kind '{job.Kind}'."),
-        };
+        var (kind, id) = (job.Kind, job.Id);
+        return client.Schedule<JobExecutor>(job.Queue, e => e.Run(kind, id, null, CancellationToken.None), delay);
     }
 
     /// <summary>
@@ -79,18 +72,10 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
 
     public string Schedule(JobRecord job, string? parentHangfireJobId)
     {
-        var id = job.Id;
-        return job.Kind switch
-        {
-            JobKinds.Teacher => Schedule<TeacherJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
-            JobKinds.Cache => Schedule<CacheJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
-            JobKinds.Distill => Schedule<DistillJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
-            JobKinds.Report => Schedule<ReportJob>(job.Queue, parentHangfireJobId, j => j.Run(id, null, CancellationToken.None)),
-            _ => throw new ArgumentException($"Unknown job kind '{job.Kind}'."),
-        };
+        var (kind, id) = (job.Kind, job.Id);
+        Expression<Action<JobExecutor>> run = e => e.Run(kind, id, null, CancellationToken.None);
+        return parentHangfireJobId is null
+            ? client.Enqueue(job.Queue, run)
+            : client.ContinueJobWith(parentHangfireJobId, run, new EnqueuedState(job.Queue), JobContinuationOptions.OnAnyFinishedState);
     }
-
-    private string Schedule<T>(string queue, string? parent, Expression<Action<T>> call) => parent is null
-        ? client.Enqueue(queue, call)
-        : client.ContinueJobWith(parent, call, new EnqueuedState(queue), JobContinuationOptions.OnAnyFinishedState);
 }

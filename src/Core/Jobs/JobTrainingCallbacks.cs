@@ -5,6 +5,7 @@ using DistillService.Core.Storage;
 using DistillService.Core.Training;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using DistillService.Core.Metrics;
 
 namespace DistillService.Core.Jobs;
 
@@ -75,6 +76,7 @@ public sealed class JobTrainingCallbacks(
         var train = Upsert(db, result.Epoch, "train", result.TrainLoss, null);
         train.CeLoss = result.TrainCeLoss;
         train.KdLoss = result.TrainKdLoss;
+        train.LossComponentsJson = result.TrainComponents is { } parts ? JsonSerializer.Serialize(parts) : null;
         Upsert(db, result.Epoch, "val", result.Validation.Loss, result.Validation);
         db.SaveChanges();
         logger.LogInformation("Job {JobId} epoch {Epoch}: train loss {TrainLoss:F4}, val mIoU {MeanIoU:F4}",

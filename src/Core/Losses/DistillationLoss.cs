@@ -1,9 +1,8 @@
-using DistillService.Core.Data;
 using DistillService.Core.Torch;
-using DistillService.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Losses;
 
@@ -23,14 +22,13 @@ public static class DistillationLoss
     /// <summary>Floor for probabilities before the log: resampling can leave exact zeros.</summary>
     public const double ProbabilityFloor = 1e-8;
 
-    private static readonly Scalar Floor = ProbabilityFloor.ToScalar();
-
     /// <param name="studentLogits">float [N, K, h, w], with gradient.</param>
     /// <param name="teacherLogProbabilities">float [N, K, h', w'] log-probabilities (finite), or null for no teacher.</param>
     /// <param name="labels">int64 [N, H, W], 255 = ignore.</param>
     /// <returns>Scalar tensors: the total, the mean CE and the mean KL (before β·T²). KD is 0 when β = 0 or there is no teacher.</returns>
+    /// <param name="classWeights">float [K] weights of the CE term (see <see cref="LabelledCrossEntropy"/>), or null.</param>
     public static (Tensor Total, Tensor Ce, Tensor Kd) Compute(
-        Tensor studentLogits, Tensor? teacherLogProbabilities, Tensor labels, DistillationSpec spec)
+        Tensor studentLogits, Tensor? teacherLogProbabilities, Tensor labels, DistillationSpec spec, Tensor? classWeights = null)
     {
         ArgumentNullException.ThrowIfNull(studentLogits);
         ArgumentNullException.ThrowIfNull(labels);
@@ -39,11 +37,11 @@ public static class DistillationLoss
 
         using var scope = NewDisposeScope();
         var (height, width) = (labels.shape[1], labels.shape[2]);
-        var logits = Resize(studentLogits, height, width);
+        var logits = MapResize.Logits(studentLogits, height, width);
         var labelled = labels.ne(TorchScalars.Ignore);
         // Clamped to 1 so that a batch without labelled pixels gives 0 rather than 0/0.
         var pixels = labelled.sum().to(logits.dtype).clamp_min(TorchScalars.One);
-        var ce = F.cross_entropy(logits, labels, ignore_index: Labels.Ignore, reduction: nn.Reduction.Sum).div(pixels);
+        var ce = LabelledCrossEntropy.Compute(logits, labels, classWeights);
 
         using var alpha = spec.Alpha.ToScalar();
         var total = ce.mul(alpha);
@@ -54,7 +52,7 @@ public static class DistillationLoss
         }
         else
         {
-            var teacher = ResizeLogProbabilities(teacherLogProbabilities.detach(), height, width);
+            var teacher = MapResize.LogProbabilities(teacherLogProbabilities.detach(), height, width);
             using var inverseTemperature = (1.0 / spec.Temperature).ToScalar();
             var logQ = F.log_softmax(teacher.mul(inverseTemperature), 1);
             var logP = F.log_softmax(logits.mul(inverseTemperature), 1);
@@ -67,16 +65,6 @@ public static class DistillationLoss
         }
         return (total.MoveToOuterDisposeScope(), ce.MoveToOuterDisposeScope(), kd.MoveToOuterDisposeScope());
     }
-
-    private static Tensor Resize(Tensor maps, long height, long width) =>
-        maps.shape[2] == height && maps.shape[3] == width
-            ? maps
-            : F.interpolate(maps, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
-
-    private static Tensor ResizeLogProbabilities(Tensor logProbabilities, long height, long width) =>
-        logProbabilities.shape[2] == height && logProbabilities.shape[3] == width
-            ? logProbabilities
-            : Resize(logProbabilities.exp(), height, width).clamp_min(Floor).log();
 
     private static void Validate(Tensor student, Tensor? teacher, Tensor labels, DistillationSpec spec)
     {

@@ -1,6 +1,5 @@
 using DistillService.Core.Data;
 using DistillService.Core.Torch;
-using DistillService.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

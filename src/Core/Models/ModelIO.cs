@@ -1,7 +1,6 @@
 using DistillService.Core.Torch;
-using DistillService.Core.Training;
-using TorchSharp;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Models;
 

@@ -105,7 +105,19 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
         return new Parameter(relaid, weight.requires_grad);
     }
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Forward(input, out _);
+
+    /// <summary>The logits and the bottleneck's features [N, C·2^Depth, H/2^Depth, W/2^Depth] (for feature distillation).</summary>
+    public (Tensor Logits, Tensor Bottleneck) ForwardWithFeatures(Tensor input)
+    {
+        var logits = Forward(input, out var bottleneckFeatures);
+        return (logits, bottleneckFeatures);
+    }
+
+    /// <summary>Channels of the bottleneck's features.</summary>
+    public long BottleneckChannels => Width(Depth);
+
+    private Tensor Forward(Tensor input, out Tensor bottleneckFeatures)
     {
         ValidateInput(input);
         var skips = new Tensor[Depth];
@@ -116,6 +128,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
             x = nn.functional.max_pool2d(skips[level], kernel_size: 2);
         }
         x = bottleneck.forward(x);
+        bottleneckFeatures = x;
         for (var level = Depth - 1; level >= 0; level--)
         {
             var up = upsamplers[level].forward(x);

@@ -1,5 +1,4 @@
 using DistillService.Core.Data;
-using DistillService.Core.Jobs;
 using ScottPlot;
 
 namespace DistillService.Core.Plots;
@@ -12,11 +11,11 @@ public static class ComparisonChart
 {
     public const int Height = 560;
 
-    public static byte[] Render(PipelineReport report, IReadOnlyList<SegmentationClass> classes)
+    public static byte[] Render(ComparedModels report, IReadOnlyList<SegmentationClass> classes)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(classes);
-        var series = new List<(string Label, ReportModel Model, Color Colour)>
+        var series = new List<(string Label, ComparedModel Model, Color Colour)>
         {
             ($"teacher ({Describe(report.Teacher)})", report.Teacher, Colors.C0),
         };
@@ -33,7 +32,7 @@ public static class ComparisonChart
         {
             for (var s = 0; s < series.Count; s++)
             {
-                var value = g == 0 ? series[s].Model.ValMeanIoU : At(series[s].Model.PerClassIoU, classes[g - 1].Id);
+                var value = g == 0 ? series[s].Model.MeanIoU : At(series[s].Model.PerClassIoU, classes[g - 1].Id);
                 if (value is null) continue; // a class absent from truth and prediction has no IoU
                 var bar = plot.Add.Bar(position: g * slot + s, value: value.Value);
                 bar.Color = series[s].Colour;
@@ -55,8 +54,7 @@ public static class ComparisonChart
         plot.Axes.SetLimitsY(0, 1.02);
         plot.Axes.SetLimitsX(-1, groups.Count * slot - 1 + (slanted ? slot : 0));
         plot.YLabel("IoU on the validation split");
-        var gap = report.GapClosed is { } closed ? $", gap closed {closed:P0}" : "";
-        plot.Title($"Teacher vs baseline vs distilled student ({report.ImageSize}×{report.ImageSize}, {report.Device}{gap})");
+        plot.Title($"Teacher vs baseline vs distilled student ({report.Subtitle})");
 
         var width = Math.Clamp(160 + groups.Count * slot * 26, 900, 2400);
         return plot.GetImageBytes(width, Height, ImageFormat.Png);
@@ -65,8 +63,8 @@ public static class ComparisonChart
     private static double? At(double?[] values, int id) => id >= 0 && id < values.Length ? values[id] : null;
 
     // The headline numbers go in the legend: value labels on narrow bars would overlap.
-    private static string Describe(ReportModel model) =>
-        $"mIoU {model.ValMeanIoU:0.000}, {Parameters(model.ParameterCount)} params, {model.LatencyMsBatch1:0.##} ms";
+    private static string Describe(ComparedModel model) =>
+        $"mIoU {model.MeanIoU:0.000}, {Parameters(model.ParameterCount)} params, {model.LatencyMsBatch1:0.##} ms";
 
     private static string Parameters(long count) => count switch
     {

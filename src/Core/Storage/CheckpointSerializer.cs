@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using DistillService.Core.Training;
 
 namespace DistillService.Core.Storage;
@@ -10,7 +12,13 @@ namespace DistillService.Core.Storage;
 public static class CheckpointSerializer
 {
     private const uint Magic = 0x4B435344; // "DSCK"
-    private const int Version = 1;
+    /// <summary>2 added the objective's learned parts and the epoch history; version 1 files still load (without them).</summary>
+    private const int Version = 2;
+
+    private static readonly JsonSerializerOptions HistoryJson = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static byte[] Serialize(TrainingCheckpoint checkpoint)
     {
@@ -23,6 +31,8 @@ public static class CheckpointSerializer
             WritePart(writer, checkpoint.ModelState);
             WritePart(writer, checkpoint.OptimizerState);
             WritePart(writer, checkpoint.TorchRngState);
+            WritePart(writer, checkpoint.ObjectiveState);
+            WritePart(writer, JsonSerializer.SerializeToUtf8Bytes(checkpoint.History, HistoryJson));
         }
         var body = buffer.ToArray();
         return [.. body, .. SHA256.HashData(body)];
@@ -39,9 +49,14 @@ public static class CheckpointSerializer
         using var reader = new BinaryReader(new MemoryStream(data, 0, body.Length));
         if (reader.ReadUInt32() != Magic) throw new InvalidDataException("Not a DistillService checkpoint.");
         var version = reader.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"Unsupported checkpoint version {version}.");
+        if (version is not (1 or Version)) throw new InvalidDataException($"Unsupported checkpoint version {version}.");
         var epochs = reader.ReadInt32();
-        return new TrainingCheckpoint(epochs, ReadPart(reader), ReadPart(reader), ReadPart(reader));
+        var (model, optimizer, rng) = (ReadPart(reader), ReadPart(reader), ReadPart(reader));
+        if (version == 1) return new TrainingCheckpoint(epochs, model, optimizer, rng, [], []);
+        var objective = ReadPart(reader);
+        var history = JsonSerializer.Deserialize<EpochResult[]>(ReadPart(reader), HistoryJson)
+            ?? throw new InvalidDataException("Checkpoint has no epoch history.");
+        return new TrainingCheckpoint(epochs, model, optimizer, rng, objective, history);
     }
 
     private static void WritePart(BinaryWriter writer, byte[] part)

@@ -2,6 +2,7 @@ using DistillService.Core.Data;
 using DistillService.Core.Torch;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Training;
 

@@ -7,19 +7,23 @@ namespace DistillService.Core.Training;
 /// <summary>Captures and restores everything a resumed run needs: weights, optimiser moments, torch RNG.</summary>
 public static class CheckpointState
 {
-    public static TrainingCheckpoint Capture(int epochsCompleted, nn.Module model, AdamOptimizer optimizer)
+    /// <param name="objectiveParts">The objective's learned parts (<see cref="Losses.ITrainingObjective.TrainableParts"/>), or null.</param>
+    public static TrainingCheckpoint Capture(
+        int epochsCompleted, nn.Module model, nn.Module? objectiveParts, AdamOptimizer optimizer, IReadOnlyList<EpochResult> history)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         using var stream = new MemoryStream();
         optimizer.SaveState(stream);
-        return new TrainingCheckpoint(epochsCompleted, ModelIO.SaveState(model), stream.ToArray(), TorchSeeding.GetRngState());
+        return new TrainingCheckpoint(epochsCompleted, ModelIO.SaveState(model), stream.ToArray(), TorchSeeding.GetRngState(),
+            objectiveParts is null ? [] : ModelIO.SaveState(objectiveParts), history.ToArray());
     }
 
     /// <summary>
     /// Restores the job's last checkpoint, if it has one, into a freshly built model and optimiser.
-    /// Returns the epochs that checkpoint completed, or null for a fresh run.
+    /// Returns that checkpoint, or null for a fresh run.
     /// </summary>
-    public static int? Resume(ITrainingCallbacks callbacks, int epochs, nn.Module model, AdamOptimizer optimizer)
+    public static TrainingCheckpoint? Resume(
+        ITrainingCallbacks callbacks, int epochs, nn.Module model, nn.Module? objectiveParts, AdamOptimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(callbacks);
         if (callbacks.LoadCheckpoint() is not { } checkpoint) return null;
@@ -28,18 +32,19 @@ public static class CheckpointState
             throw new InvalidDataException(
                 $"The checkpoint says {checkpoint.EpochsCompleted} epochs are done, but the run has {epochs}.");
         }
-        Restore(checkpoint, model, optimizer);
-        return checkpoint.EpochsCompleted;
+        Restore(checkpoint, model, objectiveParts, optimizer);
+        return checkpoint;
     }
 
     /// <summary>Loads a checkpoint into a model and optimiser built exactly as in the run that saved it.</summary>
-    public static void Restore(TrainingCheckpoint checkpoint, nn.Module model, AdamOptimizer optimizer)
+    public static void Restore(TrainingCheckpoint checkpoint, nn.Module model, nn.Module? objectiveParts, AdamOptimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(optimizer);
         try
         {
             ModelIO.LoadState(model, checkpoint.ModelState);
+            if (objectiveParts is not null) ModelIO.LoadState(objectiveParts, checkpoint.ObjectiveState);
             using var stream = new MemoryStream(checkpoint.OptimizerState, writable: false);
             optimizer.LoadState(stream);
         }

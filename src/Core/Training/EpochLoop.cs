@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using DistillService.Core.Data;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Training;
 
-/// <summary>Loss of one step, or sample-weighted means over an epoch. Teacher runs fill only <see cref="Total"/>.</summary>
-internal readonly record struct StepLosses(double Total, double Ce = 0, double Kd = 0);
+/// <summary>Loss of one step, or sample-weighted means over an epoch: the total and the objective's parts, in its order.</summary>
+internal readonly record struct StepLosses(double Total, double[] Components);
 
 /// <summary>
 /// The step loop the trainers share: <see cref="EpochPlan"/> order, a cancellation check before every step,
@@ -26,7 +27,8 @@ internal static class EpochLoop
         var order = EpochPlan.Order(data.Count, spec.Seed, epoch);
         var steps = EpochPlan.StepsPerEpoch(order.Length, spec.BatchSize);
         var clock = Stopwatch.StartNew();
-        double totalSum = 0, ceSum = 0, kdSum = 0;
+        double totalSum = 0;
+        double[]? componentSums = null;
         var seen = 0;
         var batches = Enumerable.Range(0, steps).Select(s => EpochPlan.BatchIndices(order, s, spec.BatchSize)).ToArray();
         using var prefetch = new BatchPrefetcher<TBatch>(data, batches, prepare, PrefetchPolicy.Depth(device));
@@ -37,12 +39,12 @@ internal static class EpochLoop
             var loss = trainStep(indices, prefetch.Take(step), step);
             if (!double.IsFinite(loss.Total)) throw new TrainingDivergedException(epoch, step + 1, loss.Total);
             totalSum += loss.Total * indices.Length;
-            ceSum += loss.Ce * indices.Length;
-            kdSum += loss.Kd * indices.Length;
+            componentSums ??= new double[loss.Components.Length];
+            for (var i = 0; i < componentSums.Length; i++) componentSums[i] += loss.Components[i] * indices.Length;
             seen += indices.Length;
             callbacks.ReportProgress(new TrainingProgress(
                 epoch, spec.Epochs, step + 1, steps, seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), totalSum / seen));
         }
-        return new StepLosses(totalSum / seen, ceSum / seen, kdSum / seen);
+        return new StepLosses(totalSum / seen, (componentSums ?? []).Select(sum => sum / seen).ToArray());
     }
 }

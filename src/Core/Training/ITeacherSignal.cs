@@ -1,3 +1,4 @@
+using DistillService.Core.Losses;
 using static TorchSharp.torch;
 
 namespace DistillService.Core.Training;
@@ -8,6 +9,19 @@ namespace DistillService.Core.Training;
 /// </summary>
 public interface ITeacherSignal : IDisposable
 {
+    /// <summary>What this signal can hand an objective; every signal gives probabilities.</summary>
+    TeacherOutputKinds Provides => TeacherOutputKinds.Probabilities;
+
+    /// <summary>Channels of <see cref="TeacherOutputs.Features"/> when the signal provides features; else 0.</summary>
+    long FeatureChannels => 0;
+
+    /// <summary>
+    /// The teacher's outputs for one training batch, at least those in <paramref name="needs"/>, aligned with
+    /// <paramref name="augmentedImages"/>; see <see cref="LogProbabilities"/> for the arguments.
+    /// </summary>
+    TeacherOutputs Outputs(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta, TeacherOutputKinds needs) =>
+        new(LogProbabilities(sampleIndices, augmentedImages, theta));
+
     /// <summary>
     /// Teacher log-probabilities float [N, K, h, w] for one training batch, without gradient, aligned pixel for
     /// pixel with <paramref name="augmentedImages"/>.

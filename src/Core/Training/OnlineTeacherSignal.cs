@@ -1,3 +1,5 @@
+using DistillService.Core.Losses;
+using DistillService.Core.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -13,6 +15,7 @@ public sealed class OnlineTeacherSignal : ITeacherSignal
     private readonly nn.Module<Tensor, Tensor> teacher;
     private readonly bool ownsModel;
 
+    /// <param name="teacher">Any segmentation model; a <see cref="UNet"/> also gives its bottleneck features.</param>
     /// <param name="ownsModel">Dispose the teacher with this signal.</param>
     public OnlineTeacherSignal(nn.Module<Tensor, Tensor> teacher, bool ownsModel = false)
     {
@@ -21,6 +24,22 @@ public sealed class OnlineTeacherSignal : ITeacherSignal
         teacher.eval();
         this.teacher = teacher;
         this.ownsModel = ownsModel;
+    }
+
+    public TeacherOutputKinds Provides => TeacherOutputKinds.Probabilities | TeacherOutputKinds.Logits
+        | (teacher is UNet ? TeacherOutputKinds.Features : TeacherOutputKinds.None);
+
+    /// <summary>Channels of <see cref="TeacherOutputs.Features"/>: the teacher's bottleneck.</summary>
+    public long FeatureChannels => teacher is UNet unet ? unet.BottleneckChannels : 0;
+
+    public TeacherOutputs Outputs(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta, TeacherOutputKinds needs)
+    {
+        ArgumentNullException.ThrowIfNull(augmentedImages);
+        using var noGrad = no_grad();
+        var (logits, features) = needs.HasFlag(TeacherOutputKinds.Features) && teacher is UNet unet
+            ? unet.ForwardWithFeatures(augmentedImages)
+            : (teacher.forward(augmentedImages), null);
+        return new TeacherOutputs(F.log_softmax(logits, 1), logits, features);
     }
 
     public Tensor LogProbabilities(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta)

@@ -1,48 +1,35 @@
+using DistillService.Core.Metrics;
+using DistillService.Core.Models;
 namespace DistillService.Core.Training;
-
-/// <summary>Architecture of a U-Net (see DESIGN.md, "Models").</summary>
-public sealed record ModelSpec(int BaseChannels = 32, int Depth = 4);
-
-/// <summary>Geometric training augmentation. The cache job never augments.</summary>
-public sealed record AugmentationSpec(
-    bool HorizontalFlip = true,
-    double MaxShift = 0.1,
-    double MaxRotationDegrees = 20,
-    double[]? Scale = null);
-
-/// <summary>
-/// Settings of one training run. <see cref="LearningRateSchedule"/> is one of <see cref="LearningRateSchedules"/>:
-/// "constant" keeps <see cref="LearningRate"/> throughout, "cosine" decays it to zero over the run.
-/// </summary>
-public sealed record TrainingSpec(
-    int Epochs = 10,
-    int BatchSize = 16,
-    double LearningRate = 0.001,
-    int ImageSize = 64,
-    int Seed = 42,
-    AugmentationSpec? Augmentation = null,
-    string LearningRateSchedule = LearningRateSchedules.Constant);
 
 /// <summary>Progress of a running training loop, reported after every step.</summary>
 public sealed record TrainingProgress(
     int Epoch, int Epochs, int Step, int StepsPerEpoch, double ImagesPerSecond, double Loss);
 
-/// <summary>Validation metrics from a confusion matrix. Per-class IoU is null for classes absent from both prediction and truth.</summary>
-public sealed record EvaluationResult(double Loss, double MeanIoU, double PixelAccuracy, double?[] PerClassIoU);
-
 /// <summary>
-/// One finished epoch (1-based). Distillation also reports the mean CE and KD terms of its
-/// training loss (<see cref="TrainLoss"/> is then α·CE + β·T²·KD).
+/// One finished epoch (1-based): the mean training loss, its named parts as the objective reports them ("ce", "kd",
+/// "cwd", …; the total is the objective's weighted sum of them) and the validation scores.
 /// </summary>
 public sealed record EpochResult(
-    int Epoch, double TrainLoss, EvaluationResult Validation, double? TrainCeLoss = null, double? TrainKdLoss = null);
+    int Epoch, double TrainLoss, EvaluationResult Validation, IReadOnlyDictionary<string, double>? TrainComponents = null)
+{
+    /// <summary>The mean cross-entropy part, when the objective has one.</summary>
+    public double? TrainCeLoss => Component("ce");
+
+    /// <summary>The mean pixel-KL part (before β·T²) of a "pixel-kl" student.</summary>
+    public double? TrainKdLoss => Component("kd");
+
+    private double? Component(string name) => TrainComponents?.TryGetValue(name, out var value) == true ? value : null;
+}
 
 /// <summary>
-/// Everything needed to continue a training run exactly where it stopped: model and optimiser
-/// state (TorchSharp binary formats), the number of completed epochs and the torch RNG state.
+/// Everything needed to continue a training run exactly where it stopped: model and optimiser state (TorchSharp binary
+/// formats), the objective's own learned parts (empty when it has none), the number of completed epochs, the torch RNG
+/// state and the epochs so far (so a resumed run still reports its whole history).
 /// </summary>
 public sealed record TrainingCheckpoint(
-    int EpochsCompleted, byte[] ModelState, byte[] OptimizerState, byte[] TorchRngState);
+    int EpochsCompleted, byte[] ModelState, byte[] OptimizerState, byte[] TorchRngState,
+    byte[] ObjectiveState, IReadOnlyList<EpochResult> History);
 
 /// <summary>What a trainer needs from the job that runs it. Called on the training thread.</summary>
 public interface ITrainingCallbacks
@@ -55,6 +42,20 @@ public interface ITrainingCallbacks
     void EpochCompleted(EpochResult result);
 }
 
-/// <summary>Result of a finished training run.</summary>
-public sealed record TrainingOutcome(
-    byte[] FinalModelState, EvaluationResult FinalValidation, long ParameterCount, int? ResumedFromEpoch);
+/// <summary>A finished training run: the trained model (owned: dispose it), its final scores and every epoch.</summary>
+public sealed class TrainingOutcome(
+    UNet model, EvaluationResult finalValidation, IReadOnlyList<EpochResult> history, int? resumedFromEpoch) : IDisposable
+{
+    private byte[]? state;
+
+    public UNet Model { get; } = model;
+    public EvaluationResult FinalValidation { get; } = finalValidation;
+    public IReadOnlyList<EpochResult> History { get; } = history;
+    public int? ResumedFromEpoch { get; } = resumedFromEpoch;
+    public long ParameterCount => Model.ParameterCount;
+
+    /// <summary>The trained weights in TorchSharp's format, as weights.bin holds them; made once.</summary>
+    public byte[] FinalModelState => state ??= ModelIO.SaveState(Model);
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,4 +1,5 @@
 using DistillService.Core.Torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Training;
 

@@ -3,6 +3,7 @@ using DistillService.Core.Tests.Support;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

@@ -4,6 +4,7 @@ using DistillService.Core.Models;
 using DistillService.Core.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using DistillService.Core.Caching;
 using DistillService.Core.Tests.Support;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

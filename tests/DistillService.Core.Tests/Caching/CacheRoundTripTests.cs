@@ -4,6 +4,7 @@ using DistillService.Core.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

@@ -2,6 +2,7 @@ using DistillService.Core.Caching;
 using DistillService.Core.Data;
 using DistillService.Core.Tests.Support;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

@@ -1,6 +1,7 @@
 using DistillService.Core.Caching;
 using DistillService.Core.Tests.Support;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

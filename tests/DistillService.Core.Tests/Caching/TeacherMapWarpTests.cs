@@ -2,6 +2,7 @@ using DistillService.Core.Caching;
 using DistillService.Core.Tests.Support;
 using DistillService.Core.Training;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Caching;
 

@@ -1,9 +1,8 @@
 using DistillService.Core.Losses;
 using DistillService.Core.Tests.Support;
-using DistillService.Core.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Losses;
 

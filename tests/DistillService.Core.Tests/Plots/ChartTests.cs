@@ -1,6 +1,6 @@
 using DistillService.Core.Data;
-using DistillService.Core.Jobs;
-using DistillService.Core.Persistence;
+using DistillService.Core.Metrics;
+using DistillService.Core.Training;
 using DistillService.Core.Plots;
 using SkiaSharp;
 
@@ -13,11 +13,9 @@ public sealed class ChartTests
     [Fact]
     public void TrainingCurvesOfADistillationJobAreAPngOfTheDocumentedSize()
     {
-        var rows = Enumerable.Range(1, 3).SelectMany(e => new[]
-        {
-            new EpochMetricRecord { Epoch = e, Split = "train", Loss = 2.0 / e, CeLoss = 1.5 / e, KdLoss = 0.2 / e },
-            new EpochMetricRecord { Epoch = e, Split = "val", Loss = 1.8 / e, MeanIoU = 0.2 * e, PixelAccuracy = 0.3 * e },
-        }).ToList();
+        var rows = Enumerable.Range(1, 3).Select(e => new EpochResult(e, 2.0 / e,
+            new EvaluationResult(1.8 / e, 0.2 * e, 0.3 * e, []),
+            new Dictionary<string, double> { ["ce"] = 1.5 / e, ["kd"] = 0.2 / e })).ToList();
 
         using var png = Decode(TrainingCurvesChart.Render(rows, "student"));
 
@@ -28,10 +26,9 @@ public sealed class ChartTests
     [Fact]
     public void TrainingCurvesDrawATeacherWithoutKdTerms()
     {
-        var rows = new List<EpochMetricRecord>
+        var rows = new List<EpochResult>
         {
-            new() { Epoch = 1, Split = "train", Loss = 1.2 },
-            new() { Epoch = 1, Split = "val", Loss = 1.1, MeanIoU = 0.3, PixelAccuracy = 0.6 },
+            new(1, 1.2, new EvaluationResult(1.1, 0.3, 0.6, []), new Dictionary<string, double> { ["ce"] = 1.2 }),
         };
 
         using var png = Decode(TrainingCurvesChart.Render(rows, "teacher"));
@@ -43,11 +40,11 @@ public sealed class ChartTests
     public void ComparisonChartHasRoomForEveryClassAndAllThreeModels()
     {
         double?[] iou = [0.9, 0.5, null, 0.4, 0.3, 0.2, 0.1];
-        var report = new PipelineReport(
-            new ReportModel(Guid.NewGuid(), 0.6, 0.9, iou, 480_000, 2_000_000, 3.2),
-            new ReportModel(Guid.NewGuid(), 0.5, 0.85, iou, 30_000, 130_000, 0.8),
-            new ReportModel(Guid.NewGuid(), 0.4, 0.8, iou, 30_000, 130_000, 0.8),
-            0.5, 16, "cpu", 64, "offline");
+        var report = new ComparedModels(
+            new ComparedModel(0.6, iou, 480_000, 3.2),
+            new ComparedModel(0.4, iou, 30_000, 0.8),
+            new ComparedModel(0.5, iou, 30_000, 0.8),
+            "64×64, cpu, gap closed 50%");
 
         using var png = Decode(ComparisonChart.Render(report, Classes));
 

@@ -1,6 +1,6 @@
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
-using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Support;
 
@@ -9,7 +9,7 @@ internal static class TinyDistillation
 {
     public static AugmentationSpec Augmentation { get; } = new(HorizontalFlip: true, MaxShift: 0.1, MaxRotationDegrees: 15, Scale: [0.9, 1.1]);
 
-    public static DistillationTrainingOptions Options(
+    public static StudentRunOptions Options(
         int epochs, DistillationSpec? distillation = null, int batchSize = 4, double learningRate = 0.01,
         int baseChannels = 4, int depth = 2, int size = 32, AugmentationSpec? augmentation = null) =>
         new(new ModelSpec(baseChannels, depth),

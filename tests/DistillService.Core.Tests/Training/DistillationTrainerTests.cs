@@ -4,6 +4,7 @@ using DistillService.Core.Tests.Support;
 using DistillService.Core.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Training;
 
@@ -16,14 +17,14 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     {
         var train = TinyRuns.Shapes("train", 64);
         var val = TinyRuns.Shapes("val", 16);
-        var teacherRun = new TeacherTrainer(TinyRuns.Options(epochs: 3, batchSize: 8, baseChannels: 8)).Train(
+        var teacherRun = new TeacherRun(TinyRuns.Options(epochs: 3, batchSize: 8, baseChannels: 8)).Train(
             train, val, new RecordingCallbacks(), CancellationToken.None);
         using var teacherModel = ModelIO.LoadUNet(teacherRun.FinalModelState, new ModelSpec(8, 2), TinyRuns.NumClasses);
         using var teacher = new OnlineTeacherSignal(teacherModel);
         var spec = new DistillationSpec(Alpha: 0.5, Beta: 1.0, Temperature: 2.0, Mode: DistillationModes.Online);
         var callbacks = new RecordingCallbacks();
 
-        var outcome = new DistillationTrainer(TinyDistillation.Options(epochs: 4, spec, batchSize: 8)).Train(
+        var outcome = new StudentRun(TinyDistillation.Options(epochs: 4, spec, batchSize: 8)).Train(
             train, val, teacher, callbacks, CancellationToken.None);
 
         foreach (var e in callbacks.Epochs)
@@ -55,9 +56,9 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
         using var teacher = new OnlineTeacherSignal(teacherModel);
 
         var uninterrupted = new RecordingCallbacks();
-        var full = new DistillationTrainer(options).Train(train, val, teacher, uninterrupted, CancellationToken.None);
+        var full = new StudentRun(options).Train(train, val, teacher, uninterrupted, CancellationToken.None);
         var resumed = new RecordingCallbacks(resumeFrom: uninterrupted.Checkpoints[0]);
-        var second = new DistillationTrainer(options).Train(train, val, teacher, resumed, CancellationToken.None);
+        var second = new StudentRun(options).Train(train, val, teacher, resumed, CancellationToken.None);
 
         Assert.Equal(1, second.ResumedFromEpoch);
         Assert.Equal([2], resumed.Epochs.Select(e => e.Epoch));
@@ -74,23 +75,27 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     {
         var baselineOptions = TinyDistillation.Options(epochs: 1, new DistillationSpec(1, 0), augmentation: TinyDistillation.Augmentation);
         var kdOptions = baselineOptions with { Distillation = new DistillationSpec(0.5, 2, 4, DistillationModes.Offline) };
-        using (var baselineStudent = new DistillationTrainer(baselineOptions).CreateStudent())
-        using (var kdStudent = new DistillationTrainer(kdOptions).CreateStudent())
+        using (var baselineStudent = new StudentRun(baselineOptions).CreateStudent())
+        using (var kdStudent = new StudentRun(kdOptions).CreateStudent())
         {
             Assert.Equal(ModelIO.SaveState(baselineStudent), ModelIO.SaveState(kdStudent));
         }
 
         var train = TinyRuns.Shapes("train", 12);
         var val = TinyRuns.Shapes("val", 4);
-        var withoutTeacher = new DistillationTrainer(baselineOptions).Train(train, val, null, new RecordingCallbacks(), CancellationToken.None);
+        var withoutTeacher = new StudentRun(baselineOptions).Train(train, val, null, new RecordingCallbacks(), CancellationToken.None);
         using var forbidden = new ForbiddenTeacherSignal();
-        var withTeacher = new DistillationTrainer(baselineOptions).Train(train, val, forbidden, new RecordingCallbacks(), CancellationToken.None);
+        var withTeacher = new StudentRun(baselineOptions).Train(train, val, forbidden, new RecordingCallbacks(), CancellationToken.None);
         Assert.Equal(withoutTeacher.FinalModelState, withTeacher.FinalModelState);
 
         // Its per-epoch rows say the same: the total is the CE and there is no KD term.
         var callbacks = new RecordingCallbacks();
-        new DistillationTrainer(baselineOptions).Train(train, val, null, callbacks, CancellationToken.None);
-        Assert.All(callbacks.Epochs, e => Assert.Equal((e.TrainLoss, 0.0), (e.TrainCeLoss!.Value, e.TrainKdLoss!.Value)));
+        new StudentRun(baselineOptions).Train(train, val, null, callbacks, CancellationToken.None);
+        Assert.All(callbacks.Epochs, e =>
+        {
+            Assert.Equal(["ce"], e.TrainComponents!.Keys);
+            Assert.Equal(e.TrainLoss, e.TrainCeLoss!.Value);
+        });
     }
 
     [Fact]
@@ -100,7 +105,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
         var train = TinyRuns.Shapes("train", 10);
         using var teacher = new RecordingTeacherSignal(TinyRuns.NumClasses);
 
-        new DistillationTrainer(options).Train(train, TinyRuns.Shapes("val", 4), teacher, new RecordingCallbacks(), CancellationToken.None);
+        new StudentRun(options).Train(train, TinyRuns.Shapes("val", 4), teacher, new RecordingCallbacks(), CancellationToken.None);
 
         // 10 samples in batches of 4: three steps, the last one short.
         Assert.Equal([4, 4, 2], teacher.Calls.Select(c => c.Indices.Length));
@@ -124,7 +129,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     {
         using var teacher = new RecordingTeacherSignal(TinyRuns.NumClasses);
 
-        new DistillationTrainer(TinyDistillation.Options(epochs: 1)).Train(
+        new StudentRun(TinyDistillation.Options(epochs: 1)).Train(
             TinyRuns.Shapes("train", 4), TinyRuns.Shapes("val", 4), teacher, new RecordingCallbacks(), CancellationToken.None);
 
         Assert.All(teacher.Calls, c => Assert.Null(c.Theta));
@@ -133,7 +138,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     [Fact]
     public void ADistillationRunWithoutATeacherIsRejected()
     {
-        var trainer = new DistillationTrainer(TinyDistillation.Options(epochs: 1));
+        var trainer = new StudentRun(TinyDistillation.Options(epochs: 1));
 
         var error = Assert.Throws<ArgumentException>(() =>
             trainer.Train(TinyRuns.Shapes("train", 4), TinyRuns.Shapes("val", 4), null, new RecordingCallbacks(), CancellationToken.None));
@@ -147,7 +152,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     [InlineData(1, double.NaN, 2)]
     public void TheConstructorRejectsUnusableLossSettings(double alpha, double beta, double temperature) =>
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new DistillationTrainer(TinyDistillation.Options(epochs: 1, new DistillationSpec(alpha, beta, temperature))));
+            new StudentRun(TinyDistillation.Options(epochs: 1, new DistillationSpec(alpha, beta, temperature))));
 
     [Fact]
     public void CancellationStopsTheRunBeforeTheNextStep()
@@ -160,7 +165,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
         using var teacherModel = TinyDistillation.RandomTeacher();
         using var teacher = new OnlineTeacherSignal(teacherModel);
 
-        Assert.ThrowsAny<OperationCanceledException>(() => new DistillationTrainer(TinyDistillation.Options(epochs: 1, batchSize: 2)).Train(
+        Assert.ThrowsAny<OperationCanceledException>(() => new StudentRun(TinyDistillation.Options(epochs: 1, batchSize: 2)).Train(
             TinyRuns.Shapes("train", 20), TinyRuns.Shapes("val", 4), teacher, callbacks, cancellation.Token));
         Assert.Equal(2, callbacks.Progress.Count);
         Assert.Empty(callbacks.Checkpoints);

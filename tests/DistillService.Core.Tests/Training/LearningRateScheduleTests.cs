@@ -1,5 +1,6 @@
 using DistillService.Core.Tests.Support;
 using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Training;
 
@@ -33,10 +34,10 @@ public sealed class LearningRateScheduleTests
         using var teacher = new OnlineTeacherSignal(teacherModel);
 
         var uninterrupted = new RecordingCallbacks();
-        var full = new DistillationTrainer(options).Train(train, val, teacher, uninterrupted, CancellationToken.None);
-        var resumed = new DistillationTrainer(options).Train(
+        var full = new StudentRun(options).Train(train, val, teacher, uninterrupted, CancellationToken.None);
+        var resumed = new StudentRun(options).Train(
             train, val, teacher, new RecordingCallbacks(resumeFrom: uninterrupted.Checkpoints[0]), CancellationToken.None);
-        var constant = new DistillationTrainer(options with { Training = options.Training with { LearningRateSchedule = LearningRateSchedules.Constant } })
+        var constant = new StudentRun(options with { Training = options.Training with { LearningRateSchedule = LearningRateSchedules.Constant } })
             .Train(train, val, teacher, new RecordingCallbacks(), CancellationToken.None);
 
         Assert.Equal(full.FinalModelState, resumed.FinalModelState);
@@ -48,9 +49,9 @@ public sealed class LearningRateScheduleTests
     {
         var teacher = TinyRuns.Options(epochs: 1);
         Assert.Throws<ArgumentException>(() =>
-            new TeacherTrainer(teacher with { Training = teacher.Training with { LearningRateSchedule = "step" } }));
+            new TeacherRun(teacher with { Training = teacher.Training with { LearningRateSchedule = "step" } }));
         var student = TinyDistillation.Options(epochs: 1);
         Assert.Throws<ArgumentException>(() =>
-            new DistillationTrainer(student with { Training = student.Training with { LearningRateSchedule = "linear" } }));
+            new StudentRun(student with { Training = student.Training with { LearningRateSchedule = "linear" } }));
     }
 }

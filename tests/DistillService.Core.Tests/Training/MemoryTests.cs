@@ -1,8 +1,8 @@
 using DistillService.Core.Models;
 using DistillService.Core.Tests.Support;
-using DistillService.Core.Training;
 using TorchSharp;
 using Xunit.Abstractions;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Training;
 
@@ -25,9 +25,9 @@ public sealed class MemoryTests(ITestOutputHelper output)
         statistics.Reset();
         var liveAfterStep = new List<long>();
         var callbacks = new RecordingCallbacks(onProgress: _ => liveAfterStep.Add(statistics.ThreadTotalLiveCount));
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 1, batchSize: 2, baseChannels: 4, depth: 2, size: 16));
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 1, batchSize: 2, baseChannels: 4, depth: 2, size: 16));
 
-        trainer.Train(TinyRuns.Shapes("train", 48, size: 16), TinyRuns.Shapes("val", 4, size: 16), callbacks, CancellationToken.None);
+        trainer.Train(TinyRuns.Shapes("train", 48, size: 16), TinyRuns.Shapes("val", 4, size: 16), callbacks, CancellationToken.None).Dispose();
 
         output.WriteLine($"live tensors after steps 1, 5, 24: {liveAfterStep[0]}, {liveAfterStep[4]}, {liveAfterStep[^1]}; "
             + $"after the run: {statistics.ThreadTotalLiveCount} (construction residue {constructionResidue})");
@@ -48,7 +48,7 @@ public sealed class MemoryTests(ITestOutputHelper output)
         {
             if (checkpoints.Contains(p.Step)) samples[p.Step] = ProcessMemory.ResidentBytes()!.Value;
         });
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 1, batchSize: 4, baseChannels: 4, depth: 2, size: 32));
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 1, batchSize: 4, baseChannels: 4, depth: 2, size: 32));
 
         trainer.Train(TinyRuns.Shapes("train", 2000), TinyRuns.Shapes("val", 8), callbacks, CancellationToken.None);
 
@@ -78,7 +78,7 @@ public sealed class MemoryTests(ITestOutputHelper output)
         collector.Start();
         try
         {
-            var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 1, batchSize: 2, baseChannels: 2, depth: 1, size: 8,
+            var trainer = new TeacherRun(TinyRuns.Options(epochs: 1, batchSize: 2, baseChannels: 2, depth: 1, size: 8,
                 augmentation: new AugmentationSpec()));
             // 600 steps: the stock crash came within a few hundred.
             var outcome = trainer.Train(TinyRuns.Shapes("train", 1200, size: 8), TinyRuns.Shapes("val", 64, size: 8),

@@ -1,5 +1,5 @@
 using DistillService.Core.Tests.Support;
-using DistillService.Core.Training;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Training;
 
@@ -17,10 +17,10 @@ public sealed class ResumeTests
         var val = TinyRuns.Shapes("val", 8);
 
         var uninterrupted = new RecordingCallbacks();
-        var full = new TeacherTrainer(options).Train(train, val, uninterrupted, CancellationToken.None);
+        var full = new TeacherRun(options).Train(train, val, uninterrupted, CancellationToken.None);
 
         var resumed = new RecordingCallbacks(resumeFrom: uninterrupted.Checkpoints[0]);
-        var second = new TeacherTrainer(options).Train(train, val, resumed, CancellationToken.None);
+        var second = new TeacherRun(options).Train(train, val, resumed, CancellationToken.None);
 
         Assert.Equal(1, second.ResumedFromEpoch);
         Assert.Equal([2], resumed.Epochs.Select(e => e.Epoch));
@@ -37,10 +37,10 @@ public sealed class ResumeTests
     {
         var options = TinyRuns.Options(epochs: 1, batchSize: 4);
         var first = new RecordingCallbacks();
-        var done = new TeacherTrainer(options).Train(TinyRuns.Shapes("train", 8), TinyRuns.Shapes("val", 4), first, CancellationToken.None);
+        var done = new TeacherRun(options).Train(TinyRuns.Shapes("train", 8), TinyRuns.Shapes("val", 4), first, CancellationToken.None);
 
         var again = new RecordingCallbacks(resumeFrom: first.Checkpoints[0]);
-        var outcome = new TeacherTrainer(options).Train(TinyRuns.Shapes("train", 8), TinyRuns.Shapes("val", 4), again, CancellationToken.None);
+        var outcome = new TeacherRun(options).Train(TinyRuns.Shapes("train", 8), TinyRuns.Shapes("val", 4), again, CancellationToken.None);
 
         Assert.Empty(again.Progress);
         Assert.Empty(again.Checkpoints);

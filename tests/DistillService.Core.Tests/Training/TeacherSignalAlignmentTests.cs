@@ -6,6 +6,7 @@ using DistillService.Core.Training;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Training;
 
@@ -95,8 +96,8 @@ public sealed class TeacherSignalAlignmentTests(ITestOutputHelper output) : IDis
         var online = new RecordingCallbacks();
         var offline = new RecordingCallbacks();
 
-        new DistillationTrainer(options).Train(setup.Dataset, setup.Dataset, setup.Online, online, CancellationToken.None);
-        new DistillationTrainer(options).Train(setup.Dataset, setup.Dataset, setup.Offline, offline, CancellationToken.None);
+        new StudentRun(options).Train(setup.Dataset, setup.Dataset, setup.Online, online, CancellationToken.None);
+        new StudentRun(options).Train(setup.Dataset, setup.Dataset, setup.Offline, offline, CancellationToken.None);
 
         var (onlineKd, offlineKd) = (online.Epochs[0].TrainKdLoss!.Value, offline.Epochs[0].TrainKdLoss!.Value);
         output.WriteLine($"epoch-1 KD: online {onlineKd:F6}, offline {offlineKd:F6}");

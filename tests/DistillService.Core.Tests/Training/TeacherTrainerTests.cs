@@ -1,4 +1,3 @@
-using DistillService.Core.Data;
 using DistillService.Core.Tests.Support;
 using DistillService.Core.Training;
 using Xunit.Abstractions;
@@ -15,7 +14,7 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
         var train = TinyRuns.Shapes("train", 256, size: 48);
         var val = TinyRuns.Shapes("val", 64, size: 48);
         var callbacks = new RecordingCallbacks();
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 10, batchSize: 8, learningRate: 0.005, baseChannels: 8, depth: 3, size: 48));
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 10, batchSize: 8, learningRate: 0.005, baseChannels: 8, depth: 3, size: 48));
 
         var outcome = trainer.Train(train, val, callbacks, CancellationToken.None);
 
@@ -37,7 +36,7 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
     public void ProgressFollowsEveryStepAndACheckpointFollowsEveryEpoch()
     {
         var callbacks = new RecordingCallbacks();
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 2, batchSize: 4));
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 2, batchSize: 4));
 
         var outcome = trainer.Train(TinyRuns.Shapes("train", 10), TinyRuns.Shapes("val", 4), callbacks, CancellationToken.None);
 
@@ -61,7 +60,7 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
         {
             if (p.Step == 2) cancellation.Cancel();
         });
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 1, batchSize: 2));
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 1, batchSize: 2));
 
         Assert.ThrowsAny<OperationCanceledException>(() =>
             trainer.Train(TinyRuns.Shapes("train", 20), TinyRuns.Shapes("val", 4), callbacks, cancellation.Token));
@@ -73,7 +72,7 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
     public void ADivergingRunFailsWithTheEpochAndStepOfTheNonFiniteLoss()
     {
         // An absurd learning rate blows the weights up within a step or two.
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 1, batchSize: 2, learningRate: 1e30));
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 1, batchSize: 2, learningRate: 1e30));
 
         var error = Assert.Throws<TrainingDivergedException>(() =>
             trainer.Train(TinyRuns.Shapes("train", 40), TinyRuns.Shapes("val", 4), new RecordingCallbacks(), CancellationToken.None));
@@ -86,7 +85,7 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
     [Fact]
     public void ADatasetWithAnotherClassCountIsRejected()
     {
-        var trainer = new TeacherTrainer(TinyRuns.Options(epochs: 1) with { NumClasses = 5 });
+        var trainer = new TeacherRun(TinyRuns.Options(epochs: 1) with { NumClasses = 5 });
 
         Assert.Throws<ArgumentException>(() =>
             trainer.Train(TinyRuns.Shapes("train", 4), TinyRuns.Shapes("val", 4), new RecordingCallbacks(), CancellationToken.None));
@@ -96,10 +95,10 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
     public void ACheckpointOfAnotherArchitectureIsRejectedClearly()
     {
         var wide = new RecordingCallbacks();
-        new TeacherTrainer(TinyRuns.Options(epochs: 1, baseChannels: 8)).Train(
+        new TeacherRun(TinyRuns.Options(epochs: 1, baseChannels: 8)).Train(
             TinyRuns.Shapes("train", 4), TinyRuns.Shapes("val", 4), wide, CancellationToken.None);
 
-        var narrow = new TeacherTrainer(TinyRuns.Options(epochs: 2, baseChannels: 4));
+        var narrow = new TeacherRun(TinyRuns.Options(epochs: 2, baseChannels: 4));
 
         var error = Assert.Throws<InvalidDataException>(() => narrow.Train(
             TinyRuns.Shapes("train", 4), TinyRuns.Shapes("val", 4), new RecordingCallbacks(wide.Checkpoints[0]), CancellationToken.None));
@@ -108,5 +107,5 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
 
     [Fact]
     public void TheConstructorRejectsUnknownDevices() =>
-        Assert.Throws<ArgumentException>(() => new TeacherTrainer(TinyRuns.Options(epochs: 1) with { Device = "tpu" }));
+        Assert.Throws<ArgumentException>(() => new TeacherRun(TinyRuns.Options(epochs: 1) with { Device = "tpu" }));
 }

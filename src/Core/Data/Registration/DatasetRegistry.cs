@@ -1,15 +1,15 @@
 using DistillService.Core.Data.Layouts;
-using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Data.Registration;
 
 /// <summary>
 /// Registers datasets: checks the request, reads the whole dataset once (validation and statistics in
 /// one pass) and writes the row only when nothing is wrong, so nothing is ever half-registered.
-/// Bad input is a <see cref="SubmissionException"/> (400) naming the field; a taken id is a
+/// Bad input is a <see cref="InvalidRequestException"/> (400) naming the field; a taken id is a
 /// <see cref="DatasetConflictException"/> (409).
 /// </summary>
 public sealed class DatasetRegistry(
@@ -26,7 +26,7 @@ public sealed class DatasetRegistry(
         var errors = new ValidationErrors();
         var dataset = Check(name, format, errors);
         if (!folders.TryResolveRequested(path, out var folder, out var pathError)) errors.Add("path", pathError);
-        if (dataset is null || !errors.IsEmpty) throw new SubmissionException(errors);
+        if (dataset is null || !errors.IsEmpty) throw new InvalidRequestException(errors);
 
         await EnsureFreeAsync(dataset.Id, cancellationToken);
         var inspection = await InspectAsync(dataset, folder, "path", cancellationToken);
@@ -70,7 +70,7 @@ public sealed class DatasetRegistry(
         if (problems.Count > DatasetInspection.ReportedProblems)
             errors.Add(field, $"… and {problems.Count - DatasetInspection.ReportedProblems} more problems.");
         logger.LogInformation("Dataset '{Id}' rejected: {Count} problems, first: {First}", dataset.Id, problems.Count, problems[0]);
-        throw new SubmissionException(errors);
+        throw new InvalidRequestException(errors);
     }
 
     public static DatasetRecord CreateRecord(NewDataset dataset, string relativePath, DatasetInspection inspection)

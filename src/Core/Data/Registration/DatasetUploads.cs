@@ -1,7 +1,6 @@
-using DistillService.Core.Configuration;
-using DistillService.Core.Jobs;
 using DistillService.Core.Persistence;
 using Microsoft.Extensions.Options;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Data.Registration;
 
@@ -26,7 +25,7 @@ public sealed class DatasetUploads(DatasetRegistry registry, DatasetFolders fold
     {
         var errors = new ValidationErrors();
         var dataset = registry.Check(name, format, errors);
-        if (dataset is null) throw new SubmissionException(errors);
+        if (dataset is null) throw new InvalidRequestException(errors);
         await registry.EnsureFreeAsync(dataset.Id, cancellationToken);
 
         await Task.Run(() => ZipDatasetExtractor.Extract(

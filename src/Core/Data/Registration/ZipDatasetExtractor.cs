@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using DistillService.Core.Jobs;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Data.Registration;
 
@@ -29,8 +29,8 @@ public static class ZipDatasetExtractor
         }
         if (problems > DatasetInspection.ReportedProblems)
             errors.Add(field, $"… and {problems - DatasetInspection.ReportedProblems} more rejected entries.");
-        if (!errors.IsEmpty) throw new SubmissionException(errors);
-        if (archive.Entries.Count == 0) throw SubmissionException.For(field, "the zip is empty.");
+        if (!errors.IsEmpty) throw new InvalidRequestException(errors);
+        if (archive.Entries.Count == 0) throw InvalidRequestException.For(field, "the zip is empty.");
 
         Directory.CreateDirectory(target);
         var root = Path.GetFullPath(target) + Path.DirectorySeparatorChar;
@@ -42,7 +42,7 @@ public static class ZipDatasetExtractor
             var destination = Path.GetFullPath(Path.Join(root, entry.FullName));
             // Already implied by Check; kept as the last line of defence against zip slip.
             if (!destination.StartsWith(root, StringComparison.Ordinal))
-                throw SubmissionException.For(field, $"{entry.FullName}: would be extracted outside the dataset folder.");
+                throw InvalidRequestException.For(field, $"{entry.FullName}: would be extracted outside the dataset folder.");
             if (IsDirectory(entry))
             {
                 Directory.CreateDirectory(destination);
@@ -65,19 +65,19 @@ public static class ZipDatasetExtractor
             {
                 written += read;
                 if (written > maxExtractedBytes)
-                    throw SubmissionException.For(field, $"the zip extracts to more than {maxExtractedBytes:N0} bytes (Datasets:MaxExtractedBytes).");
+                    throw InvalidRequestException.For(field, $"the zip extracts to more than {maxExtractedBytes:N0} bytes (Datasets:MaxExtractedBytes).");
                 output.Write(buffer, 0, read);
             }
             return written;
         }
         catch (InvalidDataException e)
         {
-            throw SubmissionException.For(field, $"{entry.FullName}: corrupt data ({e.Message.TrimEnd('.')}).");
+            throw InvalidRequestException.For(field, $"{entry.FullName}: corrupt data ({e.Message.TrimEnd('.')}).");
         }
         catch (IOException e)
         {
             // A name used both as a file and as a folder, a full disk: the upload fails and is removed.
-            throw SubmissionException.For(field, $"{entry.FullName}: cannot be extracted ({e.Message.TrimEnd('.')}).");
+            throw InvalidRequestException.For(field, $"{entry.FullName}: cannot be extracted ({e.Message.TrimEnd('.')}).");
         }
     }
 
@@ -107,7 +107,7 @@ public static class ZipDatasetExtractor
         }
         catch (InvalidDataException e)
         {
-            throw SubmissionException.For(field, $"not a readable zip file ({e.Message.TrimEnd('.')}).");
+            throw InvalidRequestException.For(field, $"not a readable zip file ({e.Message.TrimEnd('.')}).");
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using DistillService.Core.Data.Registration;
-using DistillService.Core.Jobs;
 using DistillService.Core.Tests.Support.Datasets;
+using DistillService.Core.Specs;
 
 namespace DistillService.Core.Tests.Data.Registration;
 
@@ -26,7 +26,7 @@ public sealed class ZipDatasetExtractorTests : IDisposable
     private IDictionary<string, string[]> Refused(string zip, long limit = 1 << 20)
     {
         var target = _folder.Combine("out");
-        var error = Assert.Throws<SubmissionException>(() => ZipDatasetExtractor.Extract(zip, target, limit, "file", CancellationToken.None));
+        var error = Assert.Throws<InvalidRequestException>(() => ZipDatasetExtractor.Extract(zip, target, limit, "file", CancellationToken.None));
         return error.Errors.ToDictionary();
     }
 

@@ -124,6 +124,9 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                     b.Property<double>("Loss")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("LossComponentsJson")
+                        .HasColumnType("text");
+
                     b.Property<double?>("MeanIoU")
                         .HasColumnType("double precision");
 

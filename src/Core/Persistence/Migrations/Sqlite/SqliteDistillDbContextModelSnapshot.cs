@@ -119,6 +119,9 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                     b.Property<double>("Loss")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("LossComponentsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("MeanIoU")
                         .HasColumnType("REAL");
 

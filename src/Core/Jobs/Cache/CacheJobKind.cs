@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using DistillService.Core.Caching;
+using DistillService.Core.Configuration;
+using DistillService.Core.Data;
+using DistillService.Core.Jobs.Teacher;
+using DistillService.Core.Persistence;
+using DistillService.Core.Specs;
+using DistillService.Core.Storage;
+using DistillService.Core.Torch;
+using DistillService.Core.Training;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DistillService.Core.Jobs.Cache;
+
+/// <summary>The result of a cache job, stored with the job.</summary>
+public sealed record CacheResult(
+    int NumClasses, int Height, int Width, int TopK, string Precision, int Scale,
+    IReadOnlyDictionary<string, int> Images, long TotalBytes, CacheFidelity Fidelity);
+
+/// <summary>
+/// Runs a trained teacher once over the requested splits (un-augmented) and writes its soft outputs to
+/// <c>caches/{jobId}/</c>. The writer builds the cache under a temporary name and renames it, so a re-run after a
+/// crash simply writes it again.
+/// </summary>
+public sealed class CacheJobKind(
+    IDbContextFactory<DistillDbContext> dbFactory,
+    TrainedModelLoader models,
+    BlobStore blobs,
+    DatasetCatalog datasets,
+    JobTrainingCallbacksFactory callbacks,
+    IOptions<WorkerOptions> worker,
+    ILogger<CacheJobKind> logger) : ISubmittableJobKind<CacheJobRequest>
+{
+    private const int BatchSize = 16;
+
+    public string Name => JobKinds.Cache;
+
+    public SubmissionDocs Docs { get; } = new("cache", "SubmitCacheJob", "Cache a trained teacher's soft outputs",
+        "Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
+        + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
+        + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact, "
+        + "argmax agreement, bytes per image, ratio to dense fp32) in `result`. If the teacher job is still running, "
+        + "the cache job waits for it. To try the example, replace `teacherJobId` with the `id` that "
+        + "`POST /api/jobs/teacher` answered (or one from `GET /api/jobs?kind=teacher&status=succeeded`).");
+
+    /// <summary>Needs a teacher job's id, which no example can know: the all-zero placeholder is to be replaced.</summary>
+    public CacheJobRequest Example { get; } = new(
+        TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto");
+
+    public JobRecord Prepare(CacheJobRequest request)
+    {
+        var errors = new ValidationErrors();
+        DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, errors);
+        TrainingRequestValidator.ValidateDevice(request.Device, errors);
+        using var db = dbFactory.CreateDbContext();
+        var teacher = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teacher, errors);
+        var datasetId = request.DatasetId ?? teacher?.DatasetId ?? "";
+        if (teacher is not null)
+        {
+            var teacherSpec = JobRecords.Spec<TeacherJobSpec>(teacher);
+            if (datasetId != teacher.DatasetId && !datasets.Exists(datasetId))
+                errors.Add("datasetId", $"Unknown dataset '{datasetId}'.");
+            else if (datasets.Exists(datasetId) && datasets.NumClasses(datasetId) != datasets.NumClasses(teacher.DatasetId))
+                errors.Add("datasetId", $"Dataset '{datasetId}' has other classes than the teacher's '{teacher.DatasetId}'.");
+            ValidateAgainstTeacher(request.TopK, request.Scale, teacherSpec.Training.ImageSize, datasets.NumClasses(teacher.DatasetId), errors);
+        }
+        var splits = request.Splits ?? CacheJobRequest.DefaultSplits;
+        if (splits.Count == 0 || splits.Any(s => !DatasetCatalog.TrainingSplits.Contains(s)) || splits.Distinct().Count() != splits.Count)
+            errors.Add("splits", "splits must be a non-empty list of distinct split names: train, val.");
+        errors.ThrowIfAny();
+
+        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, request.TopK, request.Precision, request.Scale, request.Device);
+        return JobRecords.New(Name, datasetId, spec, request.Device, 1, teacher.Id);
+    }
+
+    /// <summary>The cache settings that depend on the teacher: k within the classes, a scale that divides the size.</summary>
+    public static void ValidateAgainstTeacher(int topK, int scale, int imageSize, int numClasses, ValidationErrors errors, string prefix = "")
+    {
+        if (topK > numClasses)
+            errors.Add($"{prefix}topK", $"topK must be at most the number of classes, {numClasses}.");
+        if (scale > 0 && imageSize % scale != 0)
+            errors.Add($"{prefix}scale", $"scale must divide the teacher's image size {imageSize}.");
+    }
+
+    public JobOutcome Run(JobRecord job, CancellationToken cancellationToken)
+    {
+        var spec = JobRecords.Spec<CacheJobSpec>(job);
+        var device = JobDevices.Effective(spec.Device, worker.Value);
+        using var teacher = models.Load(spec.TeacherJobId, device);
+        var imageSize = teacher.ImageSize;
+        var splits = spec.Splits.ToDictionary(s => s, s => datasets.OpenSplit(job.DatasetId, s, imageSize));
+        var identity = new CacheIdentity(teacher.JobId, job.DatasetId, datasets.Fingerprint(job.DatasetId, imageSize));
+
+        var progress = callbacks.For(job.Id, 1);
+        var clock = Stopwatch.StartNew();
+        var result = TeacherCacheWriter.Write(
+            teacher.Model, splits, spec.ToCacheSpec(), identity, blobs.ResolvePath(BlobKeys.Cache(job.Id)),
+            DeviceResolver.Resolve(device), BatchSize,
+            (done, total) => progress.ReportProgress(new TrainingProgress(
+                1, 1, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), double.NaN)),
+            cancellationToken);
+
+        logger.LogInformation("Cache job {JobId}: {Bytes} bytes, KL {Kl:E3}, argmax agreement {Agreement:P2}",
+            job.Id, result.TotalBytes, result.Fidelity.MeanKl, result.Fidelity.ArgmaxAgreement);
+        return new JobOutcome(null, new CacheResult(
+            teacher.NumClasses, imageSize, imageSize, spec.TopK, spec.Precision, spec.Scale,
+            splits.ToDictionary(s => s.Key, s => s.Value.Count), result.TotalBytes, result.Fidelity));
+    }
+}

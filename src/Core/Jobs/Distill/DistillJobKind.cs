@@ -1,0 +1,156 @@
+using DistillService.Core.Caching;
+using DistillService.Core.Configuration;
+using DistillService.Core.Data;
+using DistillService.Core.Jobs.Cache;
+using DistillService.Core.Jobs.Teacher;
+using DistillService.Core.Losses;
+using DistillService.Core.Persistence;
+using DistillService.Core.Specs;
+using DistillService.Core.Storage;
+using DistillService.Core.Training;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DistillService.Core.Jobs.Distill;
+
+/// <summary>
+/// Trains a student with α·CE + β·T²·KD, reading the teacher from a cache (offline) or running it (online); with β = 0
+/// it is the no-distillation baseline. Publishes TorchSharp weights, safetensors, a model card and charts.
+/// </summary>
+public sealed class DistillJobKind(
+    IDbContextFactory<DistillDbContext> dbFactory,
+    TrainedModelLoader models,
+    StudentArtifacts studentArtifacts,
+    PredictionsChart predictions,
+    ChartPublisher charts,
+    BlobStore blobs,
+    DatasetCatalog datasets,
+    JobTrainingCallbacksFactory callbacks,
+    IOptions<WorkerOptions> worker,
+    ILogger<DistillJobKind> logger) : ISubmittableJobKind<DistillJobRequest>
+{
+    public string Name => JobKinds.Distill;
+
+    public bool ProducesModel => true;
+
+    public SubmissionDocs Docs { get; } = new("distill", "SubmitDistillJob", "Distil a student",
+        "Trains a narrow U-Net with α·CE + β·T²·KL(teacher ‖ student) averaged over labelled pixels. "
+        + "Offline mode reads the teacher from `cacheJobId`, applying each augmentation to the cached soft map exactly "
+        + "as to the image; online mode runs the teacher (`teacherJobId`) on every batch. β = 0 trains a baseline "
+        + "without a teacher. Artifacts: `weights.bin` (TorchSharp), `model.safetensors` (PyTorch: see the README), "
+        + "`model-card.json`, `training-curves.png` (CE, KD and total loss, val mIoU per epoch) and `predictions.png` "
+        + "(validation images: image | ground truth | teacher | student). To try the example, replace `cacheJobId` with "
+        + "the `id` of a succeeded cache job (`GET /api/jobs?kind=cache&status=succeeded`); for online mode send "
+        + "`teacherJobId` instead. The student's image size must be the teacher's.");
+
+    /// <summary>The pipeline's student, distilled offline from a cache of the teacher example (same image size).</summary>
+    public DistillJobRequest Example { get; } = new(
+        CacheJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Model: Pipelines.PipelineDefaults.StudentModel,
+        Training: Pipelines.PipelineDefaults.StudentTraining with { ImageSize = TeacherExample.Training.ImageSize },
+        Distillation: Pipelines.PipelineDefaults.Distillation, Device: "auto");
+
+    public JobRecord Prepare(DistillJobRequest request)
+    {
+        var spec = request.ToSpec();
+        var errors = new ValidationErrors();
+        Validate(spec, datasets, errors);
+        using var db = dbFactory.CreateDbContext();
+        JobRecord? upstream = null;
+        var distillation = spec.Distillation;
+        if (distillation.Beta > 0 && distillation.Mode == DistillationModes.Offline)
+        {
+            upstream = JobRecords.FindUpstream(db, request.CacheJobId, "cacheJobId", JobKinds.Cache, errors,
+                "Offline distillation needs cacheJobId (or use mode 'online' with teacherJobId).");
+            if (upstream is not null)
+            {
+                var cache = JobRecords.Spec<CacheJobSpec>(upstream);
+                if (upstream.DatasetId != spec.DatasetId)
+                    errors.Add("datasetId", $"Cache job {upstream.Id} holds dataset '{upstream.DatasetId}', not '{spec.DatasetId}'.");
+                if (!cache.Splits.Contains("train"))
+                    errors.Add("cacheJobId", $"Cache job {upstream.Id} has no train split.");
+                var teacher = db.Jobs.AsNoTracking().First(j => j.Id == cache.TeacherJobId);
+                var teacherSize = JobRecords.Spec<TeacherJobSpec>(teacher).Training.ImageSize;
+                if (teacherSize != spec.Training.ImageSize)
+                    errors.Add("training.imageSize", $"training.imageSize must equal the cache's image size, {teacherSize}.");
+                spec = spec with { TeacherJobId = cache.TeacherJobId };
+            }
+        }
+        else if (distillation.Beta > 0)
+        {
+            upstream = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teacher, errors,
+                "Online distillation needs teacherJobId.");
+            if (upstream is not null && upstream.DatasetId != spec.DatasetId)
+                errors.Add("datasetId", $"Teacher job {upstream.Id} was trained on '{upstream.DatasetId}', not '{spec.DatasetId}'.");
+        }
+        errors.ThrowIfAny();
+        return JobRecords.New(Name, spec.DatasetId, spec, spec.Device, spec.Training.Epochs, upstream?.Id);
+    }
+
+    /// <summary>The parts of a student spec that need no upstream job, keyed under <paramref name="prefix"/>.</summary>
+    public static void Validate(DistillJobSpec spec, DatasetCatalog datasets, ValidationErrors errors, string prefix = "")
+    {
+        if (string.IsNullOrWhiteSpace(spec.DatasetId) || !datasets.Exists(spec.DatasetId))
+            errors.Add($"{prefix}datasetId", $"Unknown dataset '{spec.DatasetId}'.");
+        TrainingRequestValidator.ValidateDevice(spec.Device, errors, $"{prefix}device".TrimStart('.'));
+        TrainingRequestValidator.ValidateModel(spec.Model, errors, $"{prefix}model");
+        TrainingRequestValidator.ValidateTraining(spec.Training, spec.Model, errors, $"{prefix}training");
+        DistillationRequestValidator.ValidateDistillation(spec.Distillation, errors, $"{prefix}distillation");
+    }
+
+    public JobOutcome Run(JobRecord job, CancellationToken cancellationToken)
+    {
+        var spec = JobRecords.Spec<DistillJobSpec>(job);
+        var training = spec.Training;
+        var distillation = spec.Distillation;
+        var device = JobDevices.Effective(spec.Device, worker.Value);
+        var (train, val) = datasets.Open(spec.DatasetId, training.ImageSize);
+
+        using var teacher = OpenTeacherSignal(spec, training.ImageSize, device);
+        var trainer = new Trainer(new TrainerOptions(spec.Model, training, device, train.Classes.Count));
+        using var objective = DistillationMethods.CreateObjective(distillation, new ObjectiveContext(
+            ClassWeights: null, training.Seed, StudentFeatureChannels: spec.Model.BaseChannels << spec.Model.Depth,
+            TeacherFeatureChannels: teacher?.FeatureChannels ?? 0));
+        using var outcome = trainer.Train(train, val, objective, teacher, callbacks.For(job.Id, training.BatchSize), cancellationToken);
+
+        var weightsBytes = studentArtifacts.Publish(job, spec, outcome, train.Classes);
+        charts.PublishTrainingCurves(job, outcome.History);
+        charts.Publish(job.Id, ArtifactNames.Predictions, () => predictions.Render(job, spec, outcome.Model, val));
+        logger.LogInformation("Distill job {JobId} ({Mode}, β={Beta}): val mIoU {MeanIoU:F4}",
+            job.Id, distillation.Mode, distillation.Beta, outcome.FinalValidation.MeanIoU);
+        return new JobOutcome(outcome.ResumedFromEpoch, ModelResult.Of(outcome, weightsBytes));
+    }
+
+    private ITeacherSignal? OpenTeacherSignal(DistillJobSpec spec, int imageSize, string device)
+    {
+        if (spec.IsBaseline) return null;
+
+        if (spec.Distillation.Mode == DistillationModes.Online)
+        {
+            var teacher = models.Load(spec.TeacherJobId ?? throw new InvalidDataException("An online distill job has no teacher."), device);
+            if (teacher.DatasetId != spec.DatasetId)
+                throw new InvalidDataException(
+                    $"Teacher job {teacher.JobId} was trained on dataset '{teacher.DatasetId}', not '{spec.DatasetId}'.");
+            return new OnlineTeacherSignal(teacher.Model, ownsModel: true);
+        }
+
+        var cacheId = spec.CacheJobId ?? throw new InvalidDataException("An offline distill job has no cache.");
+        var reader = TeacherCacheReader.Open(blobs.ResolvePath(BlobKeys.Cache(cacheId)));
+        try
+        {
+            var expected = datasets.Fingerprint(spec.DatasetId, imageSize);
+            if (reader.Manifest.DatasetFingerprint != expected || reader.Manifest.DatasetId != spec.DatasetId)
+                throw new InvalidDataException(
+                    $"Cache {cacheId} was made from dataset '{reader.Manifest.DatasetId}' (fingerprint "
+                    + $"{reader.Manifest.DatasetFingerprint[..12]}…), not from '{spec.DatasetId}' at {imageSize}×{imageSize} "
+                    + $"(fingerprint {expected[..12]}…).");
+            reader.VerifyAll();
+            return new OfflineTeacherSignal(reader, ownsReader: true);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using DistillService.Core.Jobs.Teacher;
+using DistillService.Core.Specs;
+
+namespace DistillService.Core.Jobs.Pipelines;
+
+/// <summary>
+/// What a pipeline trains when the request leaves a stage out. Chosen by the kd-benefit experiment
+/// (bench/DistillService.Experiments) on synthetic-shapes: with these settings three seeds of the distilled
+/// student beat three seeds of the baseline by more than their spread, and a pipeline finishes in about
+/// ten minutes on 2 CPU cores.
+/// </summary>
+public static class PipelineDefaults
+{
+    public const int Seed = 42;
+
+    /// <summary>Flip, ±10 % shift, ±15° rotation, 0.9–1.1 scale: what every default training run sees.</summary>
+    public static AugmentationSpec Augmentation { get; } = new(HorizontalFlip: true, MaxShift: 0.1, MaxRotationDegrees: 15, Scale: [0.9, 1.1]);
+
+    public static ModelSpec TeacherModel => TeacherExample.Model;
+
+    /// <summary>
+    /// Twice the teacher example's epochs with the rate decayed to zero: val mIoU 0.66 against the example's 0.48.
+    /// A distilled student cannot beat a baseline by much when the teacher is barely better than the baseline.
+    /// </summary>
+    public static TrainingSpec TeacherTraining { get; } = new(
+        Epochs: 24, BatchSize: 8, LearningRate: 0.003, ImageSize: 64, Seed: Seed,
+        Augmentation: Augmentation, LearningRateSchedule: LearningRateSchedules.Cosine);
+
+    /// <summary>A quarter of the teacher's parameters; narrower students (C=4) lost whole seeds to dead units.</summary>
+    public static ModelSpec StudentModel { get; } = new(BaseChannels: 8, Depth: 3);
+
+    /// <summary>Batch 8, rate 0.01 decayed to zero: the settings under which the seeds of a student agree.</summary>
+    public static TrainingSpec StudentTraining { get; } = new(
+        Epochs: 20, BatchSize: 8, LearningRate: 0.01, ImageSize: 64, Seed: Seed,
+        Augmentation: Augmentation, LearningRateSchedule: LearningRateSchedules.Cosine);
+
+    public static DistillationSpec Distillation { get; } = new(Alpha: 1, Beta: 1, Temperature: 2, Mode: DistillationModes.Offline);
+}

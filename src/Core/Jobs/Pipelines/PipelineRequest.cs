@@ -1,0 +1,22 @@
+using DistillService.Core.Specs;
+
+namespace DistillService.Core.Jobs.Pipelines;
+
+public sealed record PipelineTeacherStage(ModelSpec? Model = null, TrainingSpec? Training = null);
+
+public sealed record PipelineCacheStage(int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1);
+
+public sealed record PipelineStudentStage(ModelSpec? Model = null, TrainingSpec? Training = null, DistillationSpec? Distillation = null);
+
+/// <summary>
+/// Body of <c>POST /api/pipelines</c>: teacher → cache → student, and optionally a baseline student
+/// (same architecture, seed and schedule, α=1, β=0), then a report comparing them.
+/// </summary>
+public sealed record PipelineRequest(
+    string DatasetId = "synthetic-shapes",
+    int? Seed = null,
+    string Device = "auto",
+    PipelineTeacherStage? Teacher = null,
+    PipelineCacheStage? Cache = null,
+    PipelineStudentStage? Student = null,
+    bool Baseline = true);

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using DistillService.Core.Data;
+using DistillService.Core.Jobs.Cache;
+using DistillService.Core.Jobs.Distill;
+using DistillService.Core.Jobs.Teacher;
+using DistillService.Core.Persistence;
+using DistillService.Core.Specs;
+
+namespace DistillService.Core.Jobs.Pipelines;
+
+/// <summary>
+/// Validates a pipeline request as a whole, then records teacher → cache → student (→ baseline) → report and queues them
+/// as one chain. Invalid requests throw <see cref="InvalidRequestException"/> before anything is written.
+/// </summary>
+public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog datasets)
+{
+    /// <summary>The pipeline defaults spelled out, so users see every knob: what Swagger UI offers.</summary>
+    public static PipelineRequest Example { get; } = PipelinePlan.Create(new PipelineRequest()).Request;
+
+    public (PipelineRecord Pipeline, IReadOnlyList<JobRecord> Jobs) Submit(PipelineRequest request)
+    {
+        var plan = PipelinePlan.Create(request);
+        var errors = new ValidationErrors();
+        TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
+        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, errors, "cache.");
+        DistillJobKind.Validate(plan.Student, datasets, errors, "student.");
+        if (plan.Student.Training.ImageSize != plan.Teacher.Training.ImageSize)
+            errors.Add("student.training.imageSize", "The student trains at the teacher's image size.");
+        if (datasets.Exists(plan.Teacher.DatasetId))
+            CacheJobKind.ValidateAgainstTeacher(plan.Cache.TopK, plan.Cache.Scale, plan.Teacher.Training.ImageSize,
+                datasets.NumClasses(plan.Teacher.DatasetId), errors, "cache.");
+        errors.ThrowIfAny();
+
+        var pipeline = new PipelineRecord
+        {
+            Id = Guid.NewGuid(),
+            DatasetId = plan.Teacher.DatasetId,
+            SpecJson = JsonSerializer.Serialize(plan.Request, JobJson.Options),
+            CreatedAt = DateTime.UtcNow,
+        };
+        var teacher = JobRecords.New(JobKinds.Teacher, pipeline.DatasetId, plan.Teacher, plan.Device, plan.Teacher.Training.Epochs, null);
+        var jobs = new List<JobRecord> { Part(teacher, pipeline, PipelineRoles.Teacher) };
+        var studentUpstream = teacher;
+        var student = plan.Student with { TeacherJobId = teacher.Id };
+        if (plan.Offline)
+        {
+            var cache = JobRecords.New(JobKinds.Cache, pipeline.DatasetId, plan.CacheSpec(teacher.Id), plan.Device, 1, teacher.Id);
+            jobs.Add(Part(cache, pipeline, PipelineRoles.Cache));
+            studentUpstream = cache;
+            student = student with { CacheJobId = cache.Id };
+        }
+        jobs.Add(Part(JobRecords.New(JobKinds.Distill, pipeline.DatasetId, student, plan.Device, student.Training.Epochs, studentUpstream.Id),
+            pipeline, PipelineRoles.Student));
+        if (plan.Baseline is { } baseline)
+            jobs.Add(Part(JobRecords.New(JobKinds.Distill, pipeline.DatasetId, baseline, plan.Device, baseline.Training.Epochs, null),
+                pipeline, PipelineRoles.Baseline));
+        jobs.Add(Part(JobRecords.New(JobKinds.Report, pipeline.DatasetId, new { pipelineId = pipeline.Id }, plan.Device, 1, null),
+            pipeline, PipelineRoles.Report));
+
+        // One chain, so one worker runs the pipeline start to end; each job checks its own inputs.
+        submitter.Record(jobs, pipeline);
+        return (pipeline, jobs);
+    }
+
+    private static JobRecord Part(JobRecord job, PipelineRecord pipeline, string role)
+    {
+        job.PipelineId = pipeline.Id;
+        job.PipelineRole = role;
+        return job;
+    }
+}

@@ -1,0 +1,4 @@
+namespace DistillService.Core.Metrics;
+
+/// <summary>Validation metrics from a confusion matrix. Per-class IoU is null for classes absent from both prediction and truth.</summary>
+public sealed record EvaluationResult(double Loss, double MeanIoU, double PixelAccuracy, double?[] PerClassIoU);

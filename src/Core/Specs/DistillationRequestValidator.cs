@@ -1,0 +1,28 @@
+
+namespace DistillService.Core.Specs;
+
+/// <summary>Checks the stand-alone parts of cache and distillation settings; upstream jobs are checked on submission.</summary>
+public static class DistillationRequestValidator
+{
+    public const int MaxTopK = 255;
+    public static readonly IReadOnlyList<int> Scales = [1, 2, 4];
+
+    public static void ValidateCache(int topK, string? precision, int scale, ValidationErrors errors, string prefix = "")
+    {
+        errors.Require(topK is >= 1 and <= MaxTopK, $"{prefix}topK", $"topK must be between 1 and {MaxTopK}.");
+        errors.Require(precision is CachePrecisions.Fp16 or CachePrecisions.Fp32, $"{prefix}precision",
+            $"precision must be '{CachePrecisions.Fp16}' or '{CachePrecisions.Fp32}'.");
+        errors.Require(Scales.Contains(scale), $"{prefix}scale", "scale must be 1, 2 or 4.");
+    }
+
+    public static void ValidateDistillation(DistillationSpec spec, ValidationErrors errors, string field = "distillation")
+    {
+        errors.Require(spec.Alpha is >= 0 and <= 100 && double.IsFinite(spec.Alpha), $"{field}.alpha", "alpha must be between 0 and 100.");
+        errors.Require(spec.Beta is >= 0 and <= 100 && double.IsFinite(spec.Beta), $"{field}.beta", "beta must be between 0 and 100.");
+        errors.Require(spec.Alpha + spec.Beta > 0, $"{field}.beta", "alpha and beta cannot both be 0.");
+        errors.Require(spec.Temperature is > 0 and <= 100 && double.IsFinite(spec.Temperature), $"{field}.temperature",
+            "temperature must be greater than 0 and at most 100.");
+        errors.Require(spec.Mode is DistillationModes.Offline or DistillationModes.Online, $"{field}.mode",
+            $"mode must be '{DistillationModes.Offline}' or '{DistillationModes.Online}'.");
+    }
+}

@@ -1,0 +1,29 @@
+namespace DistillService.Core.Specs;
+
+/// <summary>Field → messages, in the shape ASP.NET's ValidationProblem expects. Field names are JSON paths.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    public void Require(bool condition, string field, string message)
+    {
+        if (!condition) Add(field, message);
+    }
+
+    /// <summary>Throws <see cref="InvalidRequestException"/> with these problems, if there are any.</summary>
+    public void ThrowIfAny()
+    {
+        if (!IsEmpty) throw new InvalidRequestException(this);
+    }
+
+    public IDictionary<string, string[]> ToDictionary() =>
+        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+}
