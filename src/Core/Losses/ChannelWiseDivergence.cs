@@ -1,0 +1,75 @@
+using DistillService.Core.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace DistillService.Core.Losses;
+
+/// <summary>
+/// Channel-wise distillation (Shu et al., ICCV 2021): each class channel of an image is turned into a distribution over
+/// its labelled pixels, softmax(logits/T) across space, and the student's is pulled towards the teacher's with
+/// KL(teacher ‖ student). Returns T² · the mean of that KL over (image, channel).
+/// </summary>
+/// <remarks>
+/// Void pixels (label 255) are taken out of the spatial softmax with a −∞ logit, so whatever the networks say there
+/// neither enters the loss nor draws gradient. An image with no labelled pixel keeps its logits, since a softmax over
+/// nothing but −∞ is 0/0, and has all of its terms zeroed instead: it adds 0 to the mean, nothing to the gradient,
+/// and no NaN to the graph.
+/// </remarks>
+public static class ChannelWiseDivergence
+{
+    private static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+
+    /// <param name="studentLogits">float [N, K, H, W], with gradient.</param>
+    /// <param name="teacherLogits">float [N, K, H, W]; detached here.</param>
+    /// <param name="labels">int64 [N, H, W], 255 = void.</param>
+    /// <param name="temperature">Softmax temperature T &gt; 0.</param>
+    /// <returns>A scalar tensor: T² · mean over (n, c) of KL(teacher ‖ student) across the labelled pixels.</returns>
+    public static Tensor Compute(Tensor studentLogits, Tensor teacherLogits, Tensor labels, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(studentLogits);
+        ArgumentNullException.ThrowIfNull(teacherLogits);
+        ArgumentNullException.ThrowIfNull(labels);
+        Validate(studentLogits, teacherLogits, labels, temperature);
+
+        using var scope = NewDisposeScope();
+        // [N, 1, H·W], broadcast over the class channels.
+        var isVoid = labels.eq(TorchScalars.Ignore).flatten(1).unsqueeze(1);
+        var hasLabelled = isVoid.logical_not().any(2, keepdim: true);
+        var excluded = isVoid.logical_and(hasLabelled);
+
+        using var inverseTemperature = (1.0 / temperature).ToScalar();
+        var logP = SpatialLogSoftmax(studentLogits, excluded, inverseTemperature);
+        var logQ = SpatialLogSoftmax(teacherLogits.detach(), excluded, inverseTemperature);
+        // Filled before the subtraction: at excluded pixels both are −∞, and −∞ − (−∞) would put NaN in the graph.
+        logP = logP.masked_fill(isVoid, TorchScalars.Zero);
+        logQ = logQ.masked_fill(isVoid, TorchScalars.Zero);
+        var q = logQ.exp().masked_fill(isVoid, TorchScalars.Zero);
+        var perChannel = q.mul(logQ.sub(logP)).sum(2);
+
+        // T² keeps the gradients on the scale of a T = 1 loss, as in Hinton et al. (2015).
+        using var squaredTemperature = (temperature * temperature).ToScalar();
+        return perChannel.mean().mul(squaredTemperature).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor SpatialLogSoftmax(Tensor logits, Tensor excluded, Scalar inverseTemperature) =>
+        F.log_softmax(logits.flatten(2).mul(inverseTemperature).masked_fill(excluded, NegativeInfinity), 2);
+
+    private static void Validate(Tensor studentLogits, Tensor teacherLogits, Tensor labels, double temperature)
+    {
+        if (studentLogits.dim() != 4) throw new ArgumentException($"Student logits must be [N, K, H, W]; got {Shape(studentLogits)}.", nameof(studentLogits));
+        if (!teacherLogits.shape.SequenceEqual(studentLogits.shape))
+        {
+            throw new ArgumentException(
+                $"Teacher logits must have the student's shape {Shape(studentLogits)}; got {Shape(teacherLogits)}.", nameof(teacherLogits));
+        }
+        if (labels.dim() != 3 || labels.shape[0] != studentLogits.shape[0] || labels.shape[1] != studentLogits.shape[2] || labels.shape[2] != studentLogits.shape[3])
+        {
+            throw new ArgumentException(
+                $"Labels must be [N, H, W] = [{studentLogits.shape[0]}, {studentLogits.shape[2]}, {studentLogits.shape[3]}]; got {Shape(labels)}.", nameof(labels));
+        }
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be positive.");
+    }
+
+    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+}
