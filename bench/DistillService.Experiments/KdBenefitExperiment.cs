@@ -29,7 +29,7 @@ internal static class KdBenefitExperiment
         var augmentation = settings.Augment ? new AugmentationSpec(true, 0.1, 15, [0.9, 1.1]) : null;
 
         using var teacher = LoadOrTrainTeacher(settings, train, val, augmentation);
-        using var signals = new TeacherSignals(settings, teacher, train);
+        using var signals = new TeacherSignals(settings.TopK, settings.BatchSize, teacher, train);
 
         var scores = settings.Modes.ToDictionary(mode => mode, _ => new List<double>());
         foreach (var seed in settings.Seeds)

@@ -9,25 +9,27 @@ using DistillService.Core.Specs;
 namespace DistillService.Experiments;
 
 /// <summary>
-/// One teacher signal per mode, made on first use and shared by every seed. Offline writes a top-k fp16 cache of
+/// One teacher signal per mode (and cache form), made on first use and shared by every seed. Offline writes an fp16 cache of
 /// the training split to a temporary folder, as a cache job would, and deletes it at the end.
 /// </summary>
-internal sealed class TeacherSignals(KdBenefitSettings settings, UNet teacher, ISegmentationDataset train) : IDisposable
+internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISegmentationDataset train) : IDisposable
 {
     private readonly Dictionary<string, ITeacherSignal> signals = [];
-    private string? cacheDirectory;
+    private readonly List<string> cacheDirectories = [];
 
-    public ITeacherSignal For(string mode)
+    /// <param name="cacheForm">For offline mode: a top-k cache, or a logits cache for methods that need logits.</param>
+    public ITeacherSignal For(string mode, string cacheForm = CacheForms.TopK)
     {
-        if (!signals.TryGetValue(mode, out var signal))
+        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}" : mode;
+        if (!signals.TryGetValue(key, out var signal))
         {
             signal = mode switch
             {
-                KdBenefitSettings.Online => new OnlineTeacherSignal(teacher),
-                KdBenefitSettings.Offline => WriteCache(),
+                DistillationModes.Online => new OnlineTeacherSignal(teacher),
+                DistillationModes.Offline => WriteCache(cacheForm),
                 _ => throw new ArgumentException($"No teacher signal for mode '{mode}'."),
             };
-            signals[mode] = signal;
+            signals[key] = signal;
         }
         return signal;
     }
@@ -35,13 +37,16 @@ internal sealed class TeacherSignals(KdBenefitSettings settings, UNet teacher, I
     public void Dispose()
     {
         foreach (var signal in signals.Values) signal.Dispose();
-        if (cacheDirectory is not null && Directory.Exists(cacheDirectory)) Directory.Delete(cacheDirectory, recursive: true);
+        foreach (var directory in cacheDirectories.Where(Directory.Exists)) Directory.Delete(directory, recursive: true);
     }
 
-    private OfflineTeacherSignal WriteCache()
+    private OfflineTeacherSignal WriteCache(string form)
     {
-        cacheDirectory = Path.Combine(Path.GetTempPath(), $"kd-benefit-cache-{Guid.NewGuid():N}");
-        var spec = new CacheSpec(settings.TopK, CachePrecisions.Fp16, Scale: 1);
+        var cacheDirectory = Path.Combine(Path.GetTempPath(), $"experiment-cache-{Guid.NewGuid():N}");
+        cacheDirectories.Add(cacheDirectory);
+        var spec = form == CacheForms.Logits
+            ? new CacheSpec(train.Classes.Count, CachePrecisions.Fp16, Scale: 1, Form: CacheForms.Logits)
+            : new CacheSpec(topK, CachePrecisions.Fp16, Scale: 1);
         var clock = Stopwatch.StartNew();
         var result = TeacherCacheWriter.Write(
             teacher,
@@ -50,12 +55,13 @@ internal sealed class TeacherSignals(KdBenefitSettings settings, UNet teacher, I
             new CacheIdentity(Guid.Empty, DatasetCatalog.SyntheticShapesId, "kd-benefit"),
             cacheDirectory,
             CPU,
-            settings.BatchSize,
+            batchSize,
             progress: null,
             CancellationToken.None);
         JsonLines.Write(new
         {
             kind = "cache",
+            form = spec.Form,
             topK = spec.TopK,
             precision = spec.Precision,
             meanKl = result.Fidelity.MeanKl,

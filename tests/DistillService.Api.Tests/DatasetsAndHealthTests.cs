@@ -52,7 +52,8 @@ public sealed class DatasetsAndHealthTests : IClassFixture<DatasetsAndHealthTest
 
         var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var example = document.GetProperty("paths").GetProperty("/api/jobs/teacher").GetProperty("post")
-            .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example");
+            .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("examples")
+            .EnumerateObject().First().Value.GetProperty("value");
         Assert.Equal("synthetic-shapes", example.GetProperty("datasetId").GetString());
 
         // The example is valid as it is: the API accepts it.

@@ -85,6 +85,28 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
         Assert.Contains($"replace `{idField}`", operation.GetProperty("description").GetString());
     }
 
+    [Theory]
+    [InlineData("/api/jobs/distill")]
+    [InlineData("/api/pipelines")]
+    public async Task EveryDistillationMethodHasAnExample(string path)
+    {
+        var examples = await ExamplesAsync(path);
+
+        var methods = examples.Values.Select(e => (path == "/api/pipelines" ? e.GetProperty("student") : e)
+            .GetProperty("distillation").GetProperty("method").GetString()).ToHashSet();
+        Assert.Equal(["cwd", "dist", "feature", "pixel-kl"], methods.Order());
+    }
+
+    [Fact]
+    public async Task EveryPipelineMethodExampleIsAccepted()
+    {
+        foreach (var (name, example) in await ExamplesAsync("/api/pipelines"))
+        {
+            var response = await _client.PostAsJsonAsync("/api/pipelines", example);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     [Fact]
     public async Task TheDocumentStartsWithAWalkThrough()
     {
@@ -97,10 +119,14 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
         Assert.Contains("/predict", description);
     }
 
-    private async Task<JsonElement> ExampleAsync(string path)
+    /// <summary>The first (selected) of the endpoint's named examples.</summary>
+    private async Task<JsonElement> ExampleAsync(string path) => (await ExamplesAsync(path)).First().Value;
+
+    private async Task<Dictionary<string, JsonElement>> ExamplesAsync(string path)
     {
         var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         return document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("requestBody")
-            .GetProperty("content").GetProperty("application/json").GetProperty("example");
+            .GetProperty("content").GetProperty("application/json").GetProperty("examples").EnumerateObject()
+            .ToDictionary(e => e.Name, e => e.Value.GetProperty("value"));
     }
 }

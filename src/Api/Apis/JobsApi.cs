@@ -99,7 +99,7 @@ public static class JobsApi
                 .RequireApiKey()
                 .WithSummary(kind.Docs.Summary)
                 .WithDescription(kind.Docs.Description)
-                .WithExampleBody(kind.Example)
+                .WithExampleBodies(kind.Examples)
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }

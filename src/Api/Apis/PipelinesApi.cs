@@ -17,7 +17,7 @@ public static class PipelinesApi
         api.MapPost("/", SubmitPipeline)
             .WithName("SubmitPipeline")
             .RequireApiKey()
-            .WithExampleBody(PipelineSubmitter.Example)
+            .WithExampleBodies(PipelineSubmitter.Examples)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Teacher → cache → student (→ baseline) → report, in one request")

@@ -23,7 +23,8 @@ public static class ApiExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.AllowTrailingCommas = true);
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>().AddOperationTransformer<ExampleBodiesTransformer>()
-            .AddOperationTransformer<ApiKeyOperationTransformer>().AddOperationTransformer<ResponseContentTransformer>());
+            .AddOperationTransformer<ApiKeyOperationTransformer>().AddOperationTransformer<ResponseContentTransformer>()
+            .AddSchemaTransformer<ImageSizeSchemaTransformer>());
         services.AddHealthChecks().AddDbContextCheck<DistillDbContext>("database");
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
         services.AddSingleton<ApiKeyValidator>();

@@ -11,7 +11,8 @@ namespace DistillService.Core.Caching;
 /// A cache is a folder with <c>manifest.json</c> and shard files <c>{split}-{n:D5}.bin</c>. Each image is one
 /// entry, a contiguous byte range of a shard: first the top-k probabilities as float16 or float32
 /// little-endian, laid out [k, h, w] (plane j holds every pixel's j-th largest probability), then the matching
-/// class indices as uint8 in the same [k, h, w] layout. h and w are the stored (1/scale) sides. Entries of a
+/// class indices as uint8 in the same [k, h, w] layout. A cache of form "logits" has the same layout with k = K and
+/// the teacher's logits, largest first, in place of probabilities. h and w are the stored (1/scale) sides. Entries of a
 /// split are written in index order; a shard holds one split and at most <see cref="MaxShardBytes"/> unless a
 /// single entry is larger. The manifest lists each entry's shard, offset, length and SHA-256.
 /// </remarks>

@@ -21,10 +21,11 @@ public sealed record CacheManifest(
     string DatasetId,
     string DatasetFingerprint,
     IReadOnlyDictionary<string, CacheSplit> Splits,
-    CacheFidelity Fidelity)
+    CacheFidelity Fidelity,
+    string Form = CacheForms.TopK)
 {
     [JsonIgnore]
-    public CacheSpec Spec => new(TopK, Precision, Scale);
+    public CacheSpec Spec => new(TopK, Precision, Scale, Form);
 
     [JsonIgnore]
     public CacheIdentity Identity => new(TeacherJobId, DatasetId, DatasetFingerprint);

@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
@@ -55,6 +56,8 @@ public static class CacheManifestJson
         Require(m.Height >= 1 && m.Width >= 1, source, $"image size {m.Height}×{m.Width}");
         Require(m.TopK >= 1 && m.TopK <= m.NumClasses, source, $"topK {m.TopK} with {m.NumClasses} classes");
         Require(CacheFormat.IsValidPrecision(m.Precision), source, $"precision '{m.Precision}'");
+        Require(CacheForms.IsValid(m.Form), source, $"form '{m.Form}'");
+        Require(m.Form != CacheForms.Logits || m.TopK == m.NumClasses, source, $"a logits cache with topK {m.TopK} of {m.NumClasses} classes");
         Require(m.Scale >= 1, source, $"scale {m.Scale}");
         Require(m.StoredHeight == CacheFormat.StoredSide(m.Height, m.Scale) && m.StoredWidth == CacheFormat.StoredSide(m.Width, m.Scale),
             source, $"stored size {m.StoredHeight}×{m.StoredWidth} does not match {m.Height}×{m.Width} at scale {m.Scale}");

@@ -18,6 +18,7 @@ public static class TeacherCacheCodec
     /// sorted descending. Returns values in the storage type (float16 or float32) and uint8 class indices,
     /// both [N, k, h, w] on the input's device.
     /// </summary>
+    /// <param name="probabilities">For a logits cache, the logits instead (averaged over blocks all the same).</param>
     public static (Tensor Values, Tensor Indices) Encode(Tensor probabilities, CacheSpec spec)
     {
         ArgumentNullException.ThrowIfNull(probabilities);
@@ -83,5 +84,23 @@ public static class TeacherCacheCodec
             decoded = F.interpolate(decoded, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
         }
         return decoded.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Decodes a logits cache's entries (k = K logits and their classes, [N, K, h, w]) to float32 logits
+    /// [N, K, height, width]: scattered back to their classes, resized bilinearly when stored at a reduced scale.
+    /// </summary>
+    public static Tensor DecodeLogits(Tensor values, Tensor indices, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(indices);
+        if (!indices.shape.SequenceEqual(values.shape))
+            throw new ArgumentException("Values and indices must have the same shape.", nameof(indices));
+        using var scope = NewDisposeScope();
+        var logits = zeros(values.shape, ScalarType.Float32, values.device)
+            .scatter_(1, indices.to(ScalarType.Int64), values.to(ScalarType.Float32));
+        if (logits.shape[2] != height || logits.shape[3] != width)
+            logits = F.interpolate(logits, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+        return logits.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -82,9 +83,10 @@ public sealed class TeacherCacheReader : IDisposable
     public int Count(string split) => Split(split).Count;
 
     /// <summary>
-    /// The decoded teacher distributions of images <paramref name="indices"/> of <paramref name="split"/>, in that
-    /// order, as float32 [N, K, H, W] at full resolution (see <see cref="TeacherCacheCodec.Decode"/>), on
-    /// <paramref name="device"/> (CPU by default). The caller owns the tensor.
+    /// The decoded teacher outputs of images <paramref name="indices"/> of <paramref name="split"/>, in that order, as
+    /// float32 [N, K, H, W] at full resolution, on <paramref name="device"/> (CPU by default): distributions for a
+    /// top-k cache (<see cref="TeacherCacheCodec.Decode"/>), logits for a logits cache
+    /// (<see cref="TeacherCacheCodec.DecodeLogits"/>). The caller owns the tensor.
     /// </summary>
     /// <exception cref="InvalidDataException">An entry's bytes do not match its checksum.</exception>
     public Tensor DecodeBatch(string split, IReadOnlyList<int> indices, Device? device = null) =>
@@ -147,7 +149,10 @@ public sealed class TeacherCacheReader : IDisposable
             values = values.to(device);
             classes = classes.to(device);
         }
-        return TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width).MoveToOuterDisposeScope();
+        var decoded = m.Form == CacheForms.Logits
+            ? TeacherCacheCodec.DecodeLogits(values, classes, height, width)
+            : TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width);
+        return decoded.MoveToOuterDisposeScope();
     }
 
     /// <summary>Reads every entry of every split and checks its SHA-256.</summary>

@@ -96,6 +96,8 @@ public static class TeacherCacheWriter
         var denseBytes = 4L * shape.NumClasses * shape.Height * shape.Width;
         var valueBytes = (int)CacheFormat.ProbabilityLength(spec.TopK, shape.StoredHeight, shape.StoredWidth, spec.Precision);
         var indexBytes = (int)CacheFormat.IndexLength(spec.TopK, shape.StoredHeight, shape.StoredWidth);
+        if (spec.StoresLogits && spec.TopK != shape.NumClasses)
+            throw new ArgumentException($"A logits cache stores every class: topK must be {shape.NumClasses}, not {spec.TopK}.", nameof(spec));
         var overall = new CacheFidelityMeter();
         var manifestSplits = new SortedDictionary<string, CacheSplit>(StringComparer.Ordinal);
 
@@ -121,10 +123,11 @@ public static class TeacherCacheWriter
                     shape.CheckLogits(logits);
                     var logProbabilities = logits.to(ScalarType.Float32).log_softmax(1);
                     var probabilities = logProbabilities.exp();
-                    var (values, indices) = TeacherCacheCodec.Encode(probabilities, spec);
+                    var (values, indices) = TeacherCacheCodec.Encode(spec.StoresLogits ? logits.to(ScalarType.Float32) : probabilities, spec);
                     // Decode what is stored, exactly as a reader will, to measure the cache's real fidelity.
-                    meter.Add(probabilities, logProbabilities,
-                        TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width));
+                    meter.Add(probabilities, logProbabilities, spec.StoresLogits
+                        ? TeacherCacheCodec.DecodeLogits(values, indices, shape.Height, shape.Width).softmax(1)
+                        : TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width));
 
                     var storedValues = values.cpu().contiguous().bytes;
                     var storedIndices = indices.cpu().contiguous().bytes;
@@ -150,6 +153,6 @@ public static class TeacherCacheWriter
         return new CacheManifest(
             CacheFormat.Version, shape.NumClasses, shape.Height, shape.Width, spec.TopK, spec.Precision, spec.Scale,
             shape.StoredHeight, shape.StoredWidth, identity.TeacherJobId, identity.DatasetId, identity.DatasetFingerprint,
-            manifestSplits, overall.Result(entryLength, denseBytes));
+            manifestSplits, overall.Result(entryLength, denseBytes), spec.Form);
     }
 }

@@ -14,7 +14,16 @@ public interface ISegmentationDataset
     IReadOnlyList<SegmentationClass> Classes { get; }
     int Count { get; }
     SegmentationSample Get(int index);
+
+    /// <summary>
+    /// The mask of sample <paramref name="index"/> at its original size (after the layout's label mapping), for scoring
+    /// at the labels' native resolution; null when the split has no other size than <see cref="Get"/>'s.
+    /// </summary>
+    NativeMask? GetNativeMask(int index) => null;
 }
+
+/// <summary>A mask at the size it was labelled at: one class id per pixel (H·W), 255 = ignore.</summary>
+public sealed record NativeMask(byte[] Mask, int Height, int Width);
 
 public static class Labels
 {

@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using System.Collections.Concurrent;
 using DistillService.Core.Data.Layouts;
 using DistillService.Core.Data.Registration;
@@ -35,20 +36,20 @@ public sealed class DatasetCatalog(
 
     public static readonly IReadOnlyList<string> TrainingSplits = ["train", "val"];
 
-    public (ISegmentationDataset Train, ISegmentationDataset Val) Open(string datasetId, int imageSize) =>
+    public (ISegmentationDataset Train, ISegmentationDataset Val) Open(string datasetId, ImageSize imageSize) =>
         (OpenSplit(datasetId, "train", imageSize), OpenSplit(datasetId, "val", imageSize));
 
     /// <summary>
-    /// A split at <paramref name="imageSize"/>×<paramref name="imageSize"/>. Registered datasets are
+    /// A split at <paramref name="imageSize"/>. Registered datasets are
     /// re-listed from disk, so a file removed or relinked outside the root since registration fails here
     /// with the file's name instead of half-way through a job.
     /// </summary>
-    public ISegmentationDataset OpenSplit(string datasetId, string split, int imageSize)
+    public ISegmentationDataset OpenSplit(string datasetId, string split, ImageSize imageSize)
     {
         if (datasetId == SyntheticShapesId)
         {
             return new SyntheticShapesDataset(new SyntheticShapesOptions(
-                SyntheticShapesSeed, split, imageSize, imageSize, SplitCount(split)), options.Value.SampleCacheBytes);
+                SyntheticShapesSeed, split, imageSize.Height, imageSize.Width, SplitCount(split)), options.Value.SampleCacheBytes);
         }
         var record = Registered(datasetId);
         var scan = Scan(record);
@@ -63,16 +64,19 @@ public sealed class DatasetCatalog(
     /// Identifies the exact images a split list holds at a size, so a cache made from other data is
     /// recognised instead of silently mis-teaching a student.
     /// </summary>
-    public string Fingerprint(string datasetId, int imageSize)
+    public string Fingerprint(string datasetId, ImageSize imageSize)
     {
         if (datasetId == SyntheticShapesId)
         {
-            var text = $"{datasetId}|seed={SyntheticShapesSeed}|size={imageSize}|train={SplitCount("train")}|val={SplitCount("val")}";
+            var text = $"{datasetId}|seed={SyntheticShapesSeed}|size={SizeText(imageSize)}|train={SplitCount("train")}|val={SplitCount("val")}";
             return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         }
         var record = Registered(datasetId);
         return DatasetFingerprint.Compute(record.Format, Scan(record), imageSize);
     }
+
+    /// <summary>A square as its side, as fingerprints have always written it; otherwise width×height.</summary>
+    internal static string SizeText(ImageSize size) => size.IsSquare ? $"{size.Width}" : $"{size.Width}x{size.Height}";
 
     private int SplitCount(string split) => split switch
     {

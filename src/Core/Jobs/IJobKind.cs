@@ -35,8 +35,8 @@ public interface ISubmittableJobKind<TRequest> : IJobKind where TRequest : class
 {
     SubmissionDocs Docs { get; }
 
-    /// <summary>The body Swagger UI offers.</summary>
-    TRequest Example { get; }
+    /// <summary>The bodies Swagger UI offers, by name; the first is the default.</summary>
+    IReadOnlyDictionary<string, TRequest> Examples { get; }
 
     /// <summary>
     /// Checks the request against datasets and upstream jobs and returns the record to store, not yet saved.

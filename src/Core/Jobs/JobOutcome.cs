@@ -1,3 +1,4 @@
+using DistillService.Core.Metrics;
 using DistillService.Core.Training;
 
 namespace DistillService.Core.Jobs;
@@ -6,12 +7,14 @@ namespace DistillService.Core.Jobs;
 public sealed record JobOutcome(int? ResumedFromEpoch, object? Result);
 
 /// <summary>The result of a training job (teacher or student), stored with the job.</summary>
+/// <param name="ValNative">The scores at the labels' native resolution, when the job measured them.</param>
 public sealed record ModelResult(
-    long ParameterCount, long WeightsBytes, double ValMeanIoU, double ValPixelAccuracy, double?[]? ValPerClassIoU = null)
+    long ParameterCount, long WeightsBytes, double ValMeanIoU, double ValPixelAccuracy, double?[]? ValPerClassIoU = null,
+    SegmentationScores? ValNative = null)
 {
     public static ModelResult Of(TrainingOutcome outcome, long weightsBytes) => new(
         outcome.ParameterCount, weightsBytes, outcome.FinalValidation.MeanIoU, outcome.FinalValidation.PixelAccuracy,
-        outcome.FinalValidation.PerClassIoU);
+        outcome.FinalValidation.PerClassIoU, outcome.NativeValidation);
 }
 
 /// <summary>The job queue's storage refused a submission; the submission was undone and can be sent again.</summary>

@@ -15,7 +15,7 @@ public sealed class LoadedModel(Guid jobId, UNet model, ModelSpec spec, Training
     public UNet Model { get; } = model;
     public ModelSpec Spec { get; } = spec;
     public TrainingSpec Training { get; } = training;
-    public int ImageSize => Training.ImageSize;
+    public ImageSize ImageSize => Training.ImageSize;
     public int NumClasses => Model.NumClasses;
     public string DatasetId { get; } = datasetId;
 

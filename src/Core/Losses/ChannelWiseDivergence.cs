@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using DistillService.Core.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,9 +17,31 @@ namespace DistillService.Core.Losses;
 /// nothing but −∞ is 0/0, and has all of its terms zeroed instead: it adds 0 to the mean, nothing to the gradient,
 /// and no NaN to the graph.
 /// </remarks>
-public static class ChannelWiseDivergence
+public sealed class ChannelWiseDivergence(DistillationSpec spec, Tensor? classWeights = null) : ITrainingObjective
 {
+    public const string MethodName = "cwd";
+
     private static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+
+    public string Name => MethodName;
+
+    public IReadOnlyList<string> ComponentNames { get; } = ["ce", "cwd"];
+
+    public TeacherOutputKinds TeacherNeeds => TeacherOutputKinds.Logits;
+
+    /// <summary>α·CE + β·CWD, the teacher's logits resized to the student's if they differ (a cache at reduced scale).</summary>
+    public LossTerms Compute(ObjectiveInputs inputs)
+    {
+        var (logits, labels) = (inputs.StudentLogits, inputs.Labels);
+        var teacher = inputs.Teacher?.Logits ?? throw new ArgumentException("CWD needs the teacher's logits.", nameof(inputs));
+        var ce = LabelledCrossEntropy.Compute(logits, labels, classWeights);
+        var cwd = Compute(logits, MapResize.Logits(teacher, logits.shape[2], logits.shape[3]), labels, spec.Temperature);
+        using var alpha = spec.Alpha.ToScalar();
+        using var beta = spec.Beta.ToScalar();
+        return new LossTerms(ce.mul(alpha).add(cwd, beta), [ce, cwd]);
+    }
+
+    public void Dispose() => classWeights?.Dispose();
 
     /// <param name="studentLogits">float [N, K, H, W], with gradient.</param>
     /// <param name="teacherLogits">float [N, K, H, W]; detached here.</param>

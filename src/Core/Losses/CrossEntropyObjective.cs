@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistillService.Core.Losses;
@@ -18,7 +19,9 @@ public sealed class CrossEntropyObjective(double alpha = 1, Tensor? classWeights
     {
         var ce = LabelledCrossEntropy.Compute(inputs.StudentLogits, inputs.Labels, classWeights);
         // α = 1 leaves the loss as it is, bit for bit.
-        return new LossTerms(alpha == 1 ? ce : ce.mul(alpha), [ce]);
+        if (alpha == 1) return new LossTerms(ce, [ce]);
+        using var weight = alpha.ToScalar();
+        return new LossTerms(ce.mul(weight), [ce]);
     }
 
     public void Dispose() => classWeights?.Dispose();

@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using DistillService.Core.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,8 +16,30 @@ namespace DistillService.Core.Losses;
 /// The teacher arrives as log-probabilities, as in <see cref="DistillationLoss"/>: softmax(log p / T) is p^(1/T)
 /// normalised, which is softmax(teacher logits / T).
 /// </remarks>
-public static class DistRelationLoss
+public sealed class DistRelationLoss(DistillationSpec spec, Tensor? classWeights = null) : ITrainingObjective
 {
+    public const string MethodName = "dist";
+
+    public string Name => MethodName;
+
+    public IReadOnlyList<string> ComponentNames { get; } = ["ce", "inter", "intra"];
+
+    public TeacherOutputKinds TeacherNeeds => TeacherOutputKinds.Probabilities;
+
+    /// <summary>α·CE + β·(inter + intra), the DIST paper's equal weights for the two relations.</summary>
+    public LossTerms Compute(ObjectiveInputs inputs)
+    {
+        var (logits, labels) = (inputs.StudentLogits, inputs.Labels);
+        var teacher = inputs.Teacher?.LogProbabilities ?? throw new ArgumentException("DIST needs the teacher's probabilities.", nameof(inputs));
+        var ce = LabelledCrossEntropy.Compute(logits, labels, classWeights);
+        var (inter, intra) = Compute(logits, MapResize.LogProbabilities(teacher, logits.shape[2], logits.shape[3]), labels, spec.Temperature);
+        using var alpha = spec.Alpha.ToScalar();
+        using var beta = spec.Beta.ToScalar();
+        return new LossTerms(ce.mul(alpha).add(inter.add(intra), beta), [ce, inter, intra]);
+    }
+
+    public void Dispose() => classWeights?.Dispose();
+
     /// <summary>Added to the product of the norms so that a constant vector correlates as 0 instead of 0/0.</summary>
     public const double Epsilon = 1e-8;
 

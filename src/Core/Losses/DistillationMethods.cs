@@ -25,6 +25,16 @@ public static class DistillationMethods
         new(PixelKlObjective.MethodName, TeacherOutputKinds.Probabilities,
             "α·CE + β·T²·KL(teacher ‖ student) per labelled pixel (Hinton et al., 2015)",
             (spec, context) => new PixelKlObjective(spec, context.ClassWeights)),
+        new(ChannelWiseDivergence.MethodName, TeacherOutputKinds.Logits,
+            "α·CE + β·T²·KL over space per class channel (channel-wise distillation, Shu et al., ICCV 2021); needs the teacher's logits",
+            (spec, context) => new ChannelWiseDivergence(spec, context.ClassWeights)),
+        new(DistRelationLoss.MethodName, TeacherOutputKinds.Probabilities,
+            "α·CE + β·T²·(inter-class + intra-class Pearson relation losses) (DIST, Huang et al., NeurIPS 2022)",
+            (spec, context) => new DistRelationLoss(spec, context.ClassWeights)),
+        new(FeatureDistillationLoss.MethodName, TeacherOutputKinds.Features,
+            "α·CE + β·distance of normalised bottleneck features through a learned 1×1 adapter; needs the teacher online",
+            (spec, context) => new FeatureDistillationLoss(spec, context.ClassWeights, context.StudentFeatureChannels,
+                context.TeacherFeatureChannels, context.Seed)),
     ];
 
     public static DistillationMethod? Find(string? name) => All.FirstOrDefault(m => m.Name == name);

@@ -1,3 +1,6 @@
+using DistillService.Core.Specs;
+using DistillService.Core.Torch;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -13,8 +16,53 @@ namespace DistillService.Core.Losses;
 /// of another spatial size is resized bilinearly (align_corners = false) to the teacher's, the resampling the other
 /// losses use.
 /// </remarks>
-public static class FeatureDistillationLoss
+public sealed class FeatureDistillationLoss : ITrainingObjective
 {
+    public const string MethodName = "feature";
+
+    private readonly DistillationSpec spec;
+    private readonly Tensor? classWeights;
+    private readonly nn.Module<Tensor, Tensor> adapter;
+
+    /// <param name="studentChannels">Channels of the student's bottleneck, mapped by a learned 1×1 adapter to <paramref name="teacherChannels"/>.</param>
+    /// <param name="seed">The adapter starts from the same weights for the same seed.</param>
+    public FeatureDistillationLoss(DistillationSpec spec, Tensor? classWeights, long studentChannels, long teacherChannels, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (teacherChannels < 1) throw new ArgumentException("Feature distillation needs a teacher that gives its features (online mode).");
+        (this.spec, this.classWeights) = (spec, classWeights);
+        adapter = TorchSeeding.CreateSeeded(seed, () => nn.Conv2d(studentChannels, teacherChannels, kernel_size: 1));
+    }
+
+    public string Name => MethodName;
+
+    public IReadOnlyList<string> ComponentNames { get; } = ["ce", "feature"];
+
+    public TeacherOutputKinds TeacherNeeds => TeacherOutputKinds.Features;
+
+    public bool NeedsStudentFeatures => true;
+
+    /// <summary>The adapter: trained with the student, kept in checkpoints, never exported.</summary>
+    public nn.Module TrainableParts => adapter;
+
+    /// <summary>α·CE + β·(feature distance of the adapted student bottleneck to the teacher's).</summary>
+    public LossTerms Compute(ObjectiveInputs inputs)
+    {
+        var student = inputs.StudentFeatures ?? throw new ArgumentException("Feature distillation needs the student's features.", nameof(inputs));
+        var teacher = inputs.Teacher?.Features ?? throw new ArgumentException("Feature distillation needs the teacher's features.", nameof(inputs));
+        var ce = LabelledCrossEntropy.Compute(inputs.StudentLogits, inputs.Labels, classWeights);
+        var feature = Compute(adapter.forward(student), teacher);
+        using var alpha = spec.Alpha.ToScalar();
+        using var beta = spec.Beta.ToScalar();
+        return new LossTerms(ce.mul(alpha).add(feature, beta), [ce, feature]);
+    }
+
+    public void Dispose()
+    {
+        adapter.Dispose();
+        classWeights?.Dispose();
+    }
+
     /// <summary>Lower bound on a pixel's feature norm in the normalisation, so an all-zero feature gives 0, not 0/0.</summary>
     public const double NormFloor = 1e-6;
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using DistillService.Core.Data;
 using DistillService.Core.Torch;
 using TorchSharp;
@@ -64,7 +65,12 @@ public sealed class ConfusionMatrix
     }
 
     /// <summary>Array form of <see cref="Update(Tensor, Tensor)"/>, mainly for tests and small checks.</summary>
-    public void Update(ReadOnlySpan<int> predictions, ReadOnlySpan<int> targets)
+    public void Update(ReadOnlySpan<int> predictions, ReadOnlySpan<int> targets) => Add(predictions, targets);
+
+    /// <summary>Class maps as bytes (a native-resolution prediction against its mask).</summary>
+    public void Update(ReadOnlySpan<byte> predictions, ReadOnlySpan<byte> targets) => Add(predictions, targets);
+
+    private void Add<T>(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets) where T : IBinaryInteger<T>
     {
         if (predictions.Length != targets.Length)
         {
@@ -73,15 +79,17 @@ public sealed class ConfusionMatrix
         // Validate everything first so a bad pixel leaves the matrix untouched.
         for (var i = 0; i < targets.Length; i++)
         {
-            if (targets[i] == Labels.Ignore) continue;
-            if ((uint)targets[i] >= (uint)NumClasses || (uint)predictions[i] >= (uint)NumClasses)
+            var (truth, predicted) = (int.CreateTruncating(targets[i]), int.CreateTruncating(predictions[i]));
+            if (truth == Labels.Ignore) continue;
+            if ((uint)truth >= (uint)NumClasses || (uint)predicted >= (uint)NumClasses)
             {
-                throw new ArgumentException($"Pixel {i}: truth {targets[i]} / prediction {predictions[i]} is not a class id in [0, {NumClasses}).");
+                throw new ArgumentException($"Pixel {i}: truth {truth} / prediction {predicted} is not a class id in [0, {NumClasses}).");
             }
         }
         for (var i = 0; i < targets.Length; i++)
         {
-            if (targets[i] != Labels.Ignore) counts[targets[i] * NumClasses + predictions[i]]++;
+            var truth = int.CreateTruncating(targets[i]);
+            if (truth != Labels.Ignore) counts[truth * NumClasses + int.CreateTruncating(predictions[i])]++;
         }
     }
 
@@ -121,4 +129,6 @@ public sealed class ConfusionMatrix
     }
 
     public EvaluationResult ToResult(double loss) => new(loss, MeanIoU(), PixelAccuracy(), PerClassIoU());
+
+    public SegmentationScores ToScores() => new(MeanIoU(), PixelAccuracy(), PerClassIoU());
 }

@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using DistillService.Core.Data;
 using SkiaSharp;
 
@@ -18,11 +19,13 @@ public static class PredictionGrid
     private const int Caption = 20;
     private const int LegendRow = 26;
 
-    public static byte[] Render(int size, IReadOnlyList<string> modelNames, IReadOnlyList<PredictionRow> rows,
+    /// <param name="size">The size of every image and class map; tiles keep its aspect ratio.</param>
+    public static byte[] Render(ImageSize size, IReadOnlyList<string> modelNames, IReadOnlyList<PredictionRow> rows,
         IReadOnlyList<SegmentationClass> classes)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Math.Min(size.Width, size.Height), 1, nameof(size));
+        var cellHeight = Math.Max(1, (int)Math.Round(Cell * (double)size.Height / size.Width));
         var titles = new List<string> { "image", "ground truth" };
         titles.AddRange(modelNames);
         var columns = titles.Count;
@@ -30,7 +33,7 @@ public static class PredictionGrid
         using var small = new SKFont(SKTypeface.Default, 13);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         var width = Gap + columns * (Cell + Gap);
-        var legendTop = Header + rows.Count * (Cell + Caption + Gap) + Gap;
+        var legendTop = Header + rows.Count * (cellHeight + Caption + Gap) + Gap;
         var legendLines = LegendLayout(classes, width, small).Max(p => p.Line) + 1;
         var height = legendTop + legendLines * LegendRow + Gap;
 
@@ -44,16 +47,16 @@ public static class PredictionGrid
         for (var r = 0; r < rows.Count; r++)
         {
             var row = rows[r];
-            var top = Header + r * (Cell + Caption + Gap);
+            var top = Header + r * (cellHeight + Caption + Gap);
             // The photo is smoothed when scaled; class maps keep hard edges (nearest neighbour).
-            Draw(canvas, row.Rgb, size, Left(0), top, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-            Draw(canvas, ClassPalette.Colourise(row.Truth, classes), size, Left(1), top, SKSamplingOptions.Default);
+            Draw(canvas, row.Rgb, size, Left(0), top, cellHeight, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+            Draw(canvas, ClassPalette.Colourise(row.Truth, classes), size, Left(1), top, cellHeight, SKSamplingOptions.Default);
             for (var m = 0; m < row.Predictions.Count; m++)
             {
                 var prediction = row.Predictions[m];
-                Draw(canvas, ClassPalette.Colourise(prediction, classes), size, Left(2 + m), top, SKSamplingOptions.Default);
+                Draw(canvas, ClassPalette.Colourise(prediction, classes), size, Left(2 + m), top, cellHeight, SKSamplingOptions.Default);
                 var accuracy = PixelAccuracy(prediction, row.Truth);
-                canvas.DrawText(accuracy is { } a ? $"pixel acc. {a:0.000}" : "", Left(2 + m) + Cell / 2f, top + Cell + Caption - 5,
+                canvas.DrawText(accuracy is { } a ? $"pixel acc. {a:0.000}" : "", Left(2 + m) + Cell / 2f, top + cellHeight + Caption - 5,
                     SKTextAlign.Center, small, ink);
             }
         }
@@ -67,11 +70,11 @@ public static class PredictionGrid
 
     private static int Left(int column) => Gap + column * (Cell + Gap);
 
-    private static void Draw(SKCanvas canvas, byte[] rgb, int size, int left, int top, SKSamplingOptions sampling)
+    private static void Draw(SKCanvas canvas, byte[] rgb, ImageSize size, int left, int top, int cellHeight, SKSamplingOptions sampling)
     {
-        using var bitmap = RgbPng.ToBitmap(rgb, size, size);
+        using var bitmap = RgbPng.ToBitmap(rgb, size.Height, size.Width);
         using var image = SKImage.FromBitmap(bitmap);
-        canvas.DrawImage(image, new SKRect(left, top, left + Cell, top + Cell), sampling);
+        canvas.DrawImage(image, new SKRect(left, top, left + Cell, top + cellHeight), sampling);
     }
 
     private static void DrawLegend(SKCanvas canvas, IReadOnlyList<SegmentationClass> classes, int width, int top, SKFont font, SKPaint ink)

@@ -6,5 +6,23 @@ public static class CachePrecisions
     public const string Fp32 = "fp32";
 }
 
-/// <summary>How teacher outputs are compressed: top-k probabilities per pixel at 1/scale resolution.</summary>
-public sealed record CacheSpec(int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1);
+/// <summary>What a teacher-output cache stores per pixel.</summary>
+public static class CacheForms
+{
+    /// <summary>The k largest probabilities and their classes; the rest of the mass is modelled when decoding.</summary>
+    public const string TopK = "top-k";
+
+    /// <summary>Every class's logit (k = K), for methods that need the teacher's logits (CWD).</summary>
+    public const string Logits = "logits";
+
+    public static bool IsValid(string? form) => form is TopK or Logits;
+}
+
+/// <summary>
+/// How teacher outputs are stored: per pixel at 1/scale resolution, either the top-k probabilities (<see cref="CacheForms.TopK"/>)
+/// or all K logits (<see cref="CacheForms.Logits"/>, <see cref="TopK"/> then being K).
+/// </summary>
+public sealed record CacheSpec(int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string Form = CacheForms.TopK)
+{
+    public bool StoresLogits => Form == CacheForms.Logits;
+}

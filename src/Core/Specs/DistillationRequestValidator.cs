@@ -7,8 +7,9 @@ public static class DistillationRequestValidator
     public const int MaxTopK = 255;
     public static readonly IReadOnlyList<int> Scales = [1, 2, 4];
 
-    public static void ValidateCache(int topK, string? precision, int scale, ValidationErrors errors, string prefix = "")
+    public static void ValidateCache(int topK, string? precision, int scale, string? form, ValidationErrors errors, string prefix = "")
     {
+        errors.Require(CacheForms.IsValid(form), $"{prefix}form", $"form must be '{CacheForms.TopK}' or '{CacheForms.Logits}'.");
         errors.Require(topK is >= 1 and <= MaxTopK, $"{prefix}topK", $"topK must be between 1 and {MaxTopK}.");
         errors.Require(precision is CachePrecisions.Fp16 or CachePrecisions.Fp32, $"{prefix}precision",
             $"precision must be '{CachePrecisions.Fp16}' or '{CachePrecisions.Fp32}'.");

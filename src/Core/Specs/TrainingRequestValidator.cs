@@ -37,20 +37,23 @@ public static class TrainingRequestValidator
         errors.Require(training.LearningRate > 0 && training.LearningRate <= 10 && double.IsFinite(training.LearningRate),
             $"{field}.learningRate", "learningRate must be greater than 0 and at most 10.");
 
-        if (training.ImageSize is < MinImageSize or > MaxImageSize)
+        var size = training.ImageSize;
+        if (size.Width is < MinImageSize or > MaxImageSize || size.Height is < MinImageSize or > MaxImageSize)
         {
-            errors.Add($"{field}.imageSize", $"imageSize must be between {MinImageSize} and {MaxImageSize}.");
+            errors.Add($"{field}.imageSize", $"imageSize's width and height must be between {MinImageSize} and {MaxImageSize}.");
         }
-        else if (model.Depth is >= 1 and <= MaxDepth && training.ImageSize % (1 << model.Depth) != 0)
+        else if (model.Depth is >= 1 and <= MaxDepth && !size.IsMultipleOf(1 << model.Depth))
         {
             errors.Add($"{field}.imageSize",
-                $"imageSize {training.ImageSize} must be divisible by 2^depth = {1 << model.Depth}.");
+                $"imageSize {size} must be divisible by 2^depth = {1 << model.Depth} in width and height.");
         }
-        else if ((long)training.BatchSize * training.ImageSize * training.ImageSize > MaxBatchPixels && training.BatchSize > 0)
+        else if (training.BatchSize * size.Pixels > MaxBatchPixels && training.BatchSize > 0)
         {
             errors.Add($"{field}.batchSize",
-                $"batchSize × imageSize² must be at most {MaxBatchPixels:N0} pixels per step.");
+                $"batchSize × imageSize's pixels must be at most {MaxBatchPixels:N0} pixels per step.");
         }
+        errors.Require(ClassWeightings.IsValid(training.ClassWeighting), $"{field}.classWeighting",
+            $"classWeighting must be '{ClassWeightings.None}' or '{ClassWeightings.MedianFrequency}'.");
 
         if (training.Augmentation is { } aug) ValidateAugmentation(aug, errors, $"{field}.augmentation");
     }

@@ -1,3 +1,6 @@
+using DistillService.Core.Inference;
+using DistillService.Core.Models;
+using DistillService.Core.Specs;
 using DistillService.Core.Data;
 using DistillService.Core.Metrics;
 using DistillService.Core.Torch;
@@ -51,5 +54,36 @@ public static class Evaluator
             model.train(wasTraining);
         }
         return matrix.ToResult(pixels > 0 ? lossSum / pixels : 0);
+    }
+
+    /// <summary>
+    /// Scores the model at the labels' native resolution: each image as the model sees it, its logits resized to the
+    /// original mask (<see cref="LogitUpsampler"/>, as predictions are answered), compared there. Null when the
+    /// dataset has no native masks (a generated set is made at the training size).
+    /// </summary>
+    public static SegmentationScores? EvaluateAtNativeResolution(
+        UNet model, ISegmentationDataset dataset, int numClasses, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (dataset.Count == 0 || dataset.GetNativeMask(0) is null) return null;
+        var matrix = new ConfusionMatrix(numClasses);
+        var wasTraining = model.training;
+        try
+        {
+            for (var i = 0; i < dataset.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var sample = dataset.Get(i);
+                var native = dataset.GetNativeMask(i)!;
+                var ids = ClassMapPredictor.AtSize(model, sample.Rgb, new ImageSize(sample.Width, sample.Height), native.Height, native.Width);
+                matrix.Update(ids, native.Mask);
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return matrix.ToScores();
     }
 }

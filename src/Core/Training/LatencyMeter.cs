@@ -17,14 +17,19 @@ public static class LatencyMeter
     /// come out slower than a model ten times its size when the machine's speed drifts.
     /// </summary>
     public static double[] MedianMillisecondsBatch1(IReadOnlyList<nn.Module<Tensor, Tensor>> models, int height, int width,
+        Device device, int warmup = 3, int rounds = 3, int iterations = 5) =>
+        MedianMillisecondsBatch1(models.Select(m => (m, height, width)).ToList(), device, warmup, rounds, iterations);
+
+    /// <summary>As above, each model at its own input size.</summary>
+    public static double[] MedianMillisecondsBatch1(IReadOnlyList<(nn.Module<Tensor, Tensor> Model, int Height, int Width)> models,
         Device device, int warmup = 3, int rounds = 3, int iterations = 5)
     {
         ArgumentNullException.ThrowIfNull(models);
         var timings = models.Select(_ => new List<double>()).ToArray();
         using var noGrad = no_grad();
         using var generator = new Generator(0, device);
-        using var input = rand([1, 3, height, width], generator: generator, device: device);
-        foreach (var model in models) model.eval();
+        var inputs = models.Select(m => rand([1, 3, m.Height, m.Width], generator: generator, device: device)).ToArray();
+        foreach (var (model, _, _) in models) model.eval();
         for (var round = 0; round < rounds; round++)
         {
             for (var m = 0; m < models.Count; m++)
@@ -33,7 +38,7 @@ public static class LatencyMeter
                 {
                     using var scope = NewDisposeScope();
                     var clock = Stopwatch.StartNew();
-                    var output = models[m].forward(input);
+                    var output = models[m].Model.forward(inputs[m]);
                     if (device.type == DeviceType.CUDA) cuda.synchronize(device);
                     _ = output.shape; // the forward has completed on CPU when it returns
                     clock.Stop();
@@ -41,6 +46,7 @@ public static class LatencyMeter
                 }
             }
         }
+        foreach (var input in inputs) input.Dispose();
         return timings.Select(Median).ToArray();
     }
 

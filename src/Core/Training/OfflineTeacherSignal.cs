@@ -1,7 +1,9 @@
 using DistillService.Core.Caching;
 using DistillService.Core.Losses;
+using DistillService.Core.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace DistillService.Core.Training;
 
@@ -37,8 +39,29 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
         this.split = split;
     }
 
+    private bool StoresLogits => reader.Manifest.Form == CacheForms.Logits;
+
+    public TeacherOutputKinds Provides => ProvidesFor(reader.Manifest.Form);
+
+    /// <summary>A logits cache gives the teacher's logits too; a top-k cache its (approximate) distributions only.</summary>
+    public static TeacherOutputKinds ProvidesFor(string cacheForm) => cacheForm == CacheForms.Logits
+        ? TeacherOutputKinds.Probabilities | TeacherOutputKinds.Logits
+        : TeacherOutputKinds.Probabilities;
+
+    public TeacherOutputs Outputs(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta, TeacherOutputKinds needs)
+    {
+        if (!StoresLogits) return new TeacherOutputs(LogProbabilities(sampleIndices, augmentedImages, theta));
+        var logits = WarpedLogits(sampleIndices, augmentedImages, theta);
+        return new TeacherOutputs(F.log_softmax(logits, 1), logits);
+    }
+
     public Tensor LogProbabilities(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta)
     {
+        if (StoresLogits)
+        {
+            using var logits = WarpedLogits(sampleIndices, augmentedImages, theta);
+            return F.log_softmax(logits, 1);
+        }
         ArgumentNullException.ThrowIfNull(sampleIndices);
         ArgumentNullException.ThrowIfNull(augmentedImages);
         if (sampleIndices.Count != augmentedImages.shape[0])
@@ -53,14 +76,29 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
     }
 
     /// <summary>
+    /// A logits cache's logits warped like the batch: zero logits (a flat distribution) where the warp samples outside
+    /// the image, pixels whose labels are void.
+    /// </summary>
+    private Tensor WarpedLogits(IReadOnlyList<int> sampleIndices, Tensor augmentedImages, Tensor? theta)
+    {
+        ArgumentNullException.ThrowIfNull(sampleIndices);
+        ArgumentNullException.ThrowIfNull(augmentedImages);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var logits = reader.DecodeBatch(split, sampleIndices, augmentedImages.device);
+        if (theta is not null) logits = Augmenter.WarpBilinear(logits, theta);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Reads, checks, decodes and warps the entries and takes the floored log, all in managed code (see
-    /// <see cref="TeacherMapWarp"/>); only for caches at full resolution.
+    /// <see cref="TeacherMapWarp"/>); only for top-k caches at full resolution.
     /// </summary>
     public PreparedTeacherMap? PrepareAhead(IReadOnlyList<int> sampleIndices, float[]? theta, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(sampleIndices);
         var m = reader.Manifest;
-        if (m.Scale != 1 || m.Height != height || m.Width != width) return null;
+        if (StoresLogits || m.Scale != 1 || m.Height != height || m.Width != width) return null;
         using var compact = reader.ReadCompact(split, sampleIndices);
         var prepared = new PreparedTeacherMap(sampleIndices.Count, m.NumClasses, height, width);
         try

@@ -100,7 +100,10 @@ public sealed class Trainer
             }
             // A run resumed after its last epoch has nothing left to train but still reports its score.
             validation ??= Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);
-            return new TrainingOutcome(model, validation, history, resumed?.EpochsCompleted);
+            var native = spec.ScoreAtNativeResolution
+                ? Evaluator.EvaluateAtNativeResolution(model, val, Options.NumClasses, cancellationToken)
+                : null;
+            return new TrainingOutcome(model, validation, native, history, resumed?.EpochsCompleted);
         }
         catch
         {

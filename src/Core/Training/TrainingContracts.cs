@@ -44,12 +44,16 @@ public interface ITrainingCallbacks
 
 /// <summary>A finished training run: the trained model (owned: dispose it), its final scores and every epoch.</summary>
 public sealed class TrainingOutcome(
-    UNet model, EvaluationResult finalValidation, IReadOnlyList<EpochResult> history, int? resumedFromEpoch) : IDisposable
+    UNet model, EvaluationResult finalValidation, SegmentationScores? nativeValidation, IReadOnlyList<EpochResult> history,
+    int? resumedFromEpoch) : IDisposable
 {
     private byte[]? state;
 
     public UNet Model { get; } = model;
     public EvaluationResult FinalValidation { get; } = finalValidation;
+
+    /// <summary>The final model's validation scores at the labels' native resolution, when asked for and there are such labels.</summary>
+    public SegmentationScores? NativeValidation { get; } = nativeValidation;
     public IReadOnlyList<EpochResult> History { get; } = history;
     public int? ResumedFromEpoch { get; } = resumedFromEpoch;
     public long ParameterCount => Model.ParameterCount;

@@ -1,3 +1,4 @@
+using DistillService.Core.Specs;
 using System.Security.Cryptography;
 using System.Text;
 using DistillService.Core.Data.Layouts;
@@ -13,10 +14,10 @@ public static class DatasetFingerprint
     // Bump when the way samples are produced (resizing, label mapping) changes.
     private const int SampleVersion = 1;
 
-    public static string Compute(string format, LayoutScan scan, int imageSize)
+    public static string Compute(string format, LayoutScan scan, ImageSize imageSize)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Append(hash, $"{format}|v{SampleVersion}|size={imageSize}\n");
+        Append(hash, $"{format}|v{SampleVersion}|size={DatasetCatalog.SizeText(imageSize)}\n");
         foreach (var split in DatasetLayouts.Splits)
         {
             if (!scan.Splits.TryGetValue(split, out var pairs)) continue;

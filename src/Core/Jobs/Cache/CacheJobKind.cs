@@ -17,7 +17,7 @@ namespace DistillService.Core.Jobs.Cache;
 /// <summary>The result of a cache job, stored with the job.</summary>
 public sealed record CacheResult(
     int NumClasses, int Height, int Width, int TopK, string Precision, int Scale,
-    IReadOnlyDictionary<string, int> Images, long TotalBytes, CacheFidelity Fidelity);
+    IReadOnlyDictionary<string, int> Images, long TotalBytes, CacheFidelity Fidelity, string Form);
 
 /// <summary>
 /// Runs a trained teacher once over the requested splits (un-augmented) and writes its soft outputs to
@@ -40,19 +40,26 @@ public sealed class CacheJobKind(
     public SubmissionDocs Docs { get; } = new("cache", "SubmitCacheJob", "Cache a trained teacher's soft outputs",
         "Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
         + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
+        + "or with `form: \"logits\"` every class's logit (for methods that need logits, such as `cwd`), "
         + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact, "
         + "argmax agreement, bytes per image, ratio to dense fp32) in `result`. If the teacher job is still running, "
         + "the cache job waits for it. To try the example, replace `teacherJobId` with the `id` that "
         + "`POST /api/jobs/teacher` answered (or one from `GET /api/jobs?kind=teacher&status=succeeded`).");
 
     /// <summary>Needs a teacher job's id, which no example can know: the all-zero placeholder is to be replaced.</summary>
-    public CacheJobRequest Example { get; } = new(
-        TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto");
+    public IReadOnlyDictionary<string, CacheJobRequest> Examples { get; } = new Dictionary<string, CacheJobRequest>
+    {
+        ["top-4 probabilities (pixel-kl, dist)"] = new(
+            TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto"),
+        ["every logit (cwd)"] = new(
+            TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
+            Form: CacheForms.Logits),
+    };
 
     public JobRecord Prepare(CacheJobRequest request)
     {
         var errors = new ValidationErrors();
-        DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, errors);
+        DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, request.Form, errors);
         TrainingRequestValidator.ValidateDevice(request.Device, errors);
         using var db = dbFactory.CreateDbContext();
         var teacher = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teacher, errors);
@@ -64,23 +71,25 @@ public sealed class CacheJobKind(
                 errors.Add("datasetId", $"Unknown dataset '{datasetId}'.");
             else if (datasets.Exists(datasetId) && datasets.NumClasses(datasetId) != datasets.NumClasses(teacher.DatasetId))
                 errors.Add("datasetId", $"Dataset '{datasetId}' has other classes than the teacher's '{teacher.DatasetId}'.");
-            ValidateAgainstTeacher(request.TopK, request.Scale, teacherSpec.Training.ImageSize, datasets.NumClasses(teacher.DatasetId), errors);
+            ValidateAgainstTeacher(request.TopK, request.Scale, request.Form, teacherSpec.Training.ImageSize, datasets.NumClasses(teacher.DatasetId), errors);
         }
         var splits = request.Splits ?? CacheJobRequest.DefaultSplits;
         if (splits.Count == 0 || splits.Any(s => !DatasetCatalog.TrainingSplits.Contains(s)) || splits.Distinct().Count() != splits.Count)
             errors.Add("splits", "splits must be a non-empty list of distinct split names: train, val.");
         errors.ThrowIfAny();
 
-        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, request.TopK, request.Precision, request.Scale, request.Device);
+        var topK = request.Form == CacheForms.Logits ? datasets.NumClasses(teacher!.DatasetId) : request.TopK;
+        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, request.Precision, request.Scale, request.Device, request.Form);
         return JobRecords.New(Name, datasetId, spec, request.Device, 1, teacher.Id);
     }
 
     /// <summary>The cache settings that depend on the teacher: k within the classes, a scale that divides the size.</summary>
-    public static void ValidateAgainstTeacher(int topK, int scale, int imageSize, int numClasses, ValidationErrors errors, string prefix = "")
+    public static void ValidateAgainstTeacher(int topK, int scale, string form, ImageSize imageSize, int numClasses, ValidationErrors errors, string prefix = "")
     {
-        if (topK > numClasses)
+        // A logits cache keeps every class whatever topK says.
+        if (form != CacheForms.Logits && topK > numClasses)
             errors.Add($"{prefix}topK", $"topK must be at most the number of classes, {numClasses}.");
-        if (scale > 0 && imageSize % scale != 0)
+        if (scale > 0 && !imageSize.IsMultipleOf(scale))
             errors.Add($"{prefix}scale", $"scale must divide the teacher's image size {imageSize}.");
     }
 
@@ -105,7 +114,7 @@ public sealed class CacheJobKind(
         logger.LogInformation("Cache job {JobId}: {Bytes} bytes, KL {Kl:E3}, argmax agreement {Agreement:P2}",
             job.Id, result.TotalBytes, result.Fidelity.MeanKl, result.Fidelity.ArgmaxAgreement);
         return new JobOutcome(null, new CacheResult(
-            teacher.NumClasses, imageSize, imageSize, spec.TopK, spec.Precision, spec.Scale,
-            splits.ToDictionary(s => s.Key, s => s.Value.Count), result.TotalBytes, result.Fidelity));
+            teacher.NumClasses, imageSize.Height, imageSize.Width, spec.TopK, spec.Precision, spec.Scale,
+            splits.ToDictionary(s => s.Key, s => s.Value.Count), result.TotalBytes, result.Fidelity, spec.Form));
     }
 }

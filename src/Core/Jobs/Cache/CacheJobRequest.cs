@@ -13,14 +13,17 @@ public sealed record CacheJobRequest(
     int TopK = 4,
     string Precision = CachePrecisions.Fp16,
     int Scale = 1,
-    string Device = "auto")
+    string Device = "auto",
+    string Form = CacheForms.TopK)
 {
     public static readonly IReadOnlyList<string> DefaultSplits = ["train"];
 }
 
 /// <summary>A cache job as stored and run: the teacher and dataset resolved, the splits filled in.</summary>
+/// <remarks><see cref="TopK"/> is the number of classes for a logits cache.</remarks>
 public sealed record CacheJobSpec(
-    Guid TeacherJobId, string DatasetId, IReadOnlyList<string> Splits, int TopK, string Precision, int Scale, string Device)
+    Guid TeacherJobId, string DatasetId, IReadOnlyList<string> Splits, int TopK, string Precision, int Scale, string Device,
+    string Form = CacheForms.TopK)
 {
-    public CacheSpec ToCacheSpec() => new(TopK, Precision, Scale);
+    public CacheSpec ToCacheSpec() => new(TopK, Precision, Scale, Form);
 }

@@ -1,3 +1,4 @@
+using DistillService.Core.Torch;
 using DistillService.Core.Caching;
 using DistillService.Core.Configuration;
 using DistillService.Core.Data;
@@ -42,13 +43,24 @@ public sealed class DistillJobKind(
         + "`model-card.json`, `training-curves.png` (CE, KD and total loss, val mIoU per epoch) and `predictions.png` "
         + "(validation images: image | ground truth | teacher | student). To try the example, replace `cacheJobId` with "
         + "the `id` of a succeeded cache job (`GET /api/jobs?kind=cache&status=succeeded`); for online mode send "
-        + "`teacherJobId` instead. The student's image size must be the teacher's.");
+        + "`teacherJobId` instead. The student's image size must be the teacher's. `distillation.method` picks the loss: "
+        + string.Join("; ", DistillationMethods.All.Select(m => $"`{m.Name}`: {m.Summary}")) + ". A method that needs the "
+        + "teacher's logits reads them from a cache of form `logits`; one that needs features runs online.");
 
     /// <summary>The pipeline's student, distilled offline from a cache of the teacher example (same image size).</summary>
-    public DistillJobRequest Example { get; } = new(
+    public IReadOnlyDictionary<string, DistillJobRequest> Examples { get; } = DistillationMethods.All.ToDictionary(
+        method => $"{method.Name}, {ModeFor(method)}",
+        method => ModeFor(method) == DistillationModes.Online
+            ? StudentExample(method.Name, DistillationModes.Online) with { CacheJobId = null, TeacherJobId = Guid.Empty }
+            : StudentExample(method.Name, DistillationModes.Offline));
+
+    private static string ModeFor(DistillationMethod method) =>
+        method.TeacherNeeds.HasFlag(TeacherOutputKinds.Features) ? DistillationModes.Online : DistillationModes.Offline;
+
+    private static DistillJobRequest StudentExample(string method, string mode) => new(
         CacheJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Model: Pipelines.PipelineDefaults.StudentModel,
         Training: Pipelines.PipelineDefaults.StudentTraining with { ImageSize = TeacherExample.Training.ImageSize },
-        Distillation: Pipelines.PipelineDefaults.Distillation, Device: "auto");
+        Distillation: Pipelines.PipelineDefaults.Distillation with { Method = method, Mode = mode }, Device: "auto");
 
     public JobRecord Prepare(DistillJobRequest request)
     {
@@ -69,6 +81,7 @@ public sealed class DistillJobKind(
                     errors.Add("datasetId", $"Cache job {upstream.Id} holds dataset '{upstream.DatasetId}', not '{spec.DatasetId}'.");
                 if (!cache.Splits.Contains("train"))
                     errors.Add("cacheJobId", $"Cache job {upstream.Id} has no train split.");
+                ValidateCacheHolds(distillation, cache.Form, "cacheJobId", errors);
                 var teacher = db.Jobs.AsNoTracking().First(j => j.Id == cache.TeacherJobId);
                 var teacherSize = JobRecords.Spec<TeacherJobSpec>(teacher).Training.ImageSize;
                 if (teacherSize != spec.Training.ImageSize)
@@ -96,6 +109,24 @@ public sealed class DistillJobKind(
         TrainingRequestValidator.ValidateModel(spec.Model, errors, $"{prefix}model");
         TrainingRequestValidator.ValidateTraining(spec.Training, spec.Model, errors, $"{prefix}training");
         DistillationRequestValidator.ValidateDistillation(spec.Distillation, errors, $"{prefix}distillation");
+        if (spec.Distillation.Beta > 0 && DistillationMethods.Find(spec.Distillation.Method) is null)
+            errors.Add($"{prefix}distillation.method", $"Unknown method '{spec.Distillation.Method}'; use one of {DistillationMethods.Names}.");
+    }
+
+    /// <summary>
+    /// An offline student's method must find what it needs in the cache: features are in no cache (mode online), logits
+    /// only in a logits cache. <paramref name="cacheField"/> names the field to change for the latter.
+    /// </summary>
+    public static void ValidateCacheHolds(DistillationSpec distillation, string cacheForm, string cacheField, ValidationErrors errors, string prefix = "")
+    {
+        var needs = DistillationMethods.TeacherNeeds(distillation);
+        var missing = needs & ~OfflineTeacherSignal.ProvidesFor(cacheForm);
+        if (missing.HasFlag(TeacherOutputKinds.Features))
+            errors.Add($"{prefix}distillation.mode",
+                $"The '{distillation.Method}' method needs the teacher's features, which no cache holds: use mode '{DistillationModes.Online}'.");
+        else if (missing.HasFlag(TeacherOutputKinds.Logits))
+            errors.Add(cacheField,
+                $"The '{distillation.Method}' method needs the teacher's logits; a '{cacheForm}' cache has only probabilities: cache with form '{CacheForms.Logits}'.");
     }
 
     public JobOutcome Run(JobRecord job, CancellationToken cancellationToken)
@@ -109,7 +140,7 @@ public sealed class DistillJobKind(
         using var teacher = OpenTeacherSignal(spec, training.ImageSize, device);
         var trainer = new Trainer(new TrainerOptions(spec.Model, training, device, train.Classes.Count));
         using var objective = DistillationMethods.CreateObjective(distillation, new ObjectiveContext(
-            ClassWeights: null, training.Seed, StudentFeatureChannels: spec.Model.BaseChannels << spec.Model.Depth,
+            ClassWeights.For(training, train, DeviceResolver.Resolve(device)), training.Seed, StudentFeatureChannels: spec.Model.BaseChannels << spec.Model.Depth,
             TeacherFeatureChannels: teacher?.FeatureChannels ?? 0));
         using var outcome = trainer.Train(train, val, objective, teacher, callbacks.For(job.Id, training.BatchSize), cancellationToken);
 
@@ -121,7 +152,7 @@ public sealed class DistillJobKind(
         return new JobOutcome(outcome.ResumedFromEpoch, ModelResult.Of(outcome, weightsBytes));
     }
 
-    private ITeacherSignal? OpenTeacherSignal(DistillJobSpec spec, int imageSize, string device)
+    private ITeacherSignal? OpenTeacherSignal(DistillJobSpec spec, ImageSize imageSize, string device)
     {
         if (spec.IsBaseline) return null;
 
@@ -142,7 +173,7 @@ public sealed class DistillJobKind(
             if (reader.Manifest.DatasetFingerprint != expected || reader.Manifest.DatasetId != spec.DatasetId)
                 throw new InvalidDataException(
                     $"Cache {cacheId} was made from dataset '{reader.Manifest.DatasetId}' (fingerprint "
-                    + $"{reader.Manifest.DatasetFingerprint[..12]}…), not from '{spec.DatasetId}' at {imageSize}×{imageSize} "
+                    + $"{reader.Manifest.DatasetFingerprint[..12]}…), not from '{spec.DatasetId}' at {imageSize} "
                     + $"(fingerprint {expected[..12]}…).");
             reader.VerifyAll();
             return new OfflineTeacherSignal(reader, ownsReader: true);

@@ -31,7 +31,7 @@ public sealed record ModelCard(
             "distillservice-model-card/1", job.Id, request.DatasetId,
             new ModelCardArchitecture("UNet", 3, classes.Count, model.BaseChannels, model.Depth, outcome.ParameterCount),
             classes.Select(c => new ModelCardClass(c.Id, c.Name, $"#{c.R:X2}{c.G:X2}{c.B:X2}")).ToList(),
-            new ModelCardInput(training.ImageSize, training.ImageSize, 1 << model.Depth, "RGB", "NCHW", 1.0 / 255,
+            new ModelCardInput(training.ImageSize.Height, training.ImageSize.Width, 1 << model.Depth, "RGB", "NCHW", 1.0 / 255,
                 SampleBatcher.Mean.ToArray(), SampleBatcher.Std.ToArray(), Labels.Ignore),
             new ModelCardMetrics(validation.MeanIoU, validation.PixelAccuracy, validation.PerClassIoU),
             request.Distillation, training, request.TeacherJobId, request.CacheJobId,

@@ -1,3 +1,4 @@
+using DistillService.Core.Losses;
 using DistillService.Core.Jobs.Cache;
 using DistillService.Core.Jobs.Distill;
 using DistillService.Core.Jobs.Teacher;
@@ -12,8 +13,16 @@ public sealed record PipelinePlan(
 {
     public bool Offline => Student.Distillation.Mode == DistillationModes.Offline;
 
-    public CacheJobSpec CacheSpec(Guid teacherJobId) => new(
-        teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, Cache.TopK, Cache.Precision, Cache.Scale, Device);
+    /// <param name="numClasses">The dataset's classes: a logits cache keeps them all.</param>
+    public CacheJobSpec CacheSpec(Guid teacherJobId, int numClasses) => new(
+        teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, CacheForm == CacheForms.Logits ? numClasses : Cache.TopK,
+        Cache.Precision, Cache.Scale, Device, CacheForm);
+
+    /// <summary>The cache's form: as asked, else what the student's method needs from an offline teacher.</summary>
+    public string CacheForm => Cache.Form ?? CacheFormFor(Student.Distillation);
+
+    private static string CacheFormFor(DistillationSpec distillation) =>
+        DistillationMethods.TeacherNeeds(distillation).HasFlag(TeacherOutputKinds.Logits) ? CacheForms.Logits : CacheForms.TopK;
 
     public static PipelinePlan Create(PipelineRequest request)
     {
@@ -31,6 +40,7 @@ public sealed record PipelinePlan(
             Distillation: request.Student?.Distillation ?? PipelineDefaults.Distillation,
             Device: request.Device);
 
+        var cacheStage = request.Cache ?? new PipelineCacheStage();
         // Same architecture, seed and schedule; only the loss differs.
         var baseline = request.Baseline
             ? student with { Distillation = student.Distillation with { Alpha = 1, Beta = 0 } }
@@ -39,7 +49,7 @@ public sealed record PipelinePlan(
         {
             Seed = seed,
             Teacher = new PipelineTeacherStage(teacher.Model, teacher.Training),
-            Cache = request.Cache ?? new PipelineCacheStage(),
+            Cache = cacheStage with { Form = cacheStage.Form ?? CacheFormFor(student.Distillation) },
             Student = new PipelineStudentStage(student.Model, student.Training, student.Distillation),
         };
         return new PipelinePlan(normalised, request.Device, teacher, normalised.Cache!, student, baseline);

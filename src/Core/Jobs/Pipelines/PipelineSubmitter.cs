@@ -1,3 +1,4 @@
+using DistillService.Core.Losses;
 using System.Text.Json;
 using DistillService.Core.Data;
 using DistillService.Core.Jobs.Cache;
@@ -14,20 +15,32 @@ namespace DistillService.Core.Jobs.Pipelines;
 /// </summary>
 public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog datasets)
 {
-    /// <summary>The pipeline defaults spelled out, so users see every knob: what Swagger UI offers.</summary>
-    public static PipelineRequest Example { get; } = PipelinePlan.Create(new PipelineRequest()).Request;
+    /// <summary>The pipeline defaults spelled out, so users see every knob, then the same with each other method.</summary>
+    public static IReadOnlyDictionary<string, object> Examples { get; } = new[] { PipelineDefaults.Distillation.Method }
+        .Concat(DistillationMethods.All.Select(m => m.Name).Where(m => m != PipelineDefaults.Distillation.Method))
+        .ToDictionary(method => method == PipelineDefaults.Distillation.Method ? $"the defaults ({method})" : method, object (method) =>
+        {
+            var online = DistillationMethods.Find(method)!.TeacherNeeds.HasFlag(TeacherOutputKinds.Features);
+            var distillation = PipelineDefaults.Distillation with
+            {
+                Method = method, Mode = online ? DistillationModes.Online : DistillationModes.Offline,
+            };
+            return PipelinePlan.Create(new PipelineRequest(Student: new PipelineStudentStage(Distillation: distillation))).Request;
+        });
 
     public (PipelineRecord Pipeline, IReadOnlyList<JobRecord> Jobs) Submit(PipelineRequest request)
     {
         var plan = PipelinePlan.Create(request);
         var errors = new ValidationErrors();
         TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
-        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, errors, "cache.");
+        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.CacheForm, errors, "cache.");
         DistillJobKind.Validate(plan.Student, datasets, errors, "student.");
+        if (plan.Offline)
+            DistillJobKind.ValidateCacheHolds(plan.Student.Distillation, plan.CacheForm, "cache.form", errors, "student.");
         if (plan.Student.Training.ImageSize != plan.Teacher.Training.ImageSize)
             errors.Add("student.training.imageSize", "The student trains at the teacher's image size.");
         if (datasets.Exists(plan.Teacher.DatasetId))
-            CacheJobKind.ValidateAgainstTeacher(plan.Cache.TopK, plan.Cache.Scale, plan.Teacher.Training.ImageSize,
+            CacheJobKind.ValidateAgainstTeacher(plan.Cache.TopK, plan.Cache.Scale, plan.CacheForm, plan.Teacher.Training.ImageSize,
                 datasets.NumClasses(plan.Teacher.DatasetId), errors, "cache.");
         errors.ThrowIfAny();
 
@@ -44,7 +57,8 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
         var student = plan.Student with { TeacherJobId = teacher.Id };
         if (plan.Offline)
         {
-            var cache = JobRecords.New(JobKinds.Cache, pipeline.DatasetId, plan.CacheSpec(teacher.Id), plan.Device, 1, teacher.Id);
+            var cache = JobRecords.New(JobKinds.Cache, pipeline.DatasetId, plan.CacheSpec(teacher.Id, datasets.NumClasses(pipeline.DatasetId)),
+                plan.Device, 1, teacher.Id);
             jobs.Add(Part(cache, pipeline, PipelineRoles.Cache));
             studentUpstream = cache;
             student = student with { CacheJobId = cache.Id };

@@ -9,6 +9,8 @@ using DistillService.Core.Torch;
 using DistillService.Core.Training;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using DistillService.Core.Specs;
+using static TorchSharp.torch;
 
 namespace DistillService.Core.Jobs.Report;
 
@@ -41,7 +43,7 @@ public sealed class ReportJobKind(
 
         var measured = new List<JobRecord> { teacherJob, studentJob };
         if (baselineJob is not null) measured.Add(baselineJob);
-        var (reports, imageSize) = Measure(db, measured, device);
+        var (reports, imageSize) = Measure(measured, device);
         var (teacher, student, baseline) = (reports[0], reports[1], reports.Length > 2 ? reports[2] : null);
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -66,30 +68,30 @@ public sealed class ReportJobKind(
         static ComparedModel Bars(ReportModel m) => new(m.ValMeanIoU, m.PerClassIoU, m.ParameterCount, m.LatencyMsBatch1);
         var gap = report.GapClosed is { } closed ? $", gap closed {closed:P0}" : "";
         return new ComparedModels(Bars(report.Teacher), report.Baseline is { } b ? Bars(b) : null, Bars(report.Student),
-            $"{report.ImageSize}×{report.ImageSize}, {report.Device}{gap}");
+            $"{report.ImageSize}, {report.Device}{gap}");
     }
 
-    /// <summary>Scores from each job's result; latencies measured with the models taking turns (LatencyMeter).</summary>
-    private (ReportModel[] Reports, int ImageSize) Measure(DistillDbContext db, IReadOnlyList<JobRecord> jobs, string device)
+    /// <summary>
+    /// Scores from each job's stored result; batch-1 latencies measured with the models taking turns (LatencyMeter),
+    /// each at its own input size.
+    /// </summary>
+    private (ReportModel[] Reports, ImageSize ImageSize) Measure(IReadOnlyList<JobRecord> jobs, string device)
     {
         var loaded = new List<LoadedModel>();
         try
         {
             foreach (var job in jobs) loaded.Add(models.Load(job.Id, device));
-            var imageSize = loaded[0].ImageSize;
             var latencies = LatencyMeter.MedianMillisecondsBatch1(
-                loaded.Select(l => l.Model).ToList(), imageSize, imageSize, DeviceResolver.Resolve(device));
+                loaded.Select(l => ((nn.Module<Tensor, Tensor>)l.Model, l.ImageSize.Height, l.ImageSize.Width)).ToList(),
+                DeviceResolver.Resolve(device));
             var reports = jobs.Select((job, i) =>
             {
                 var result = JsonSerializer.Deserialize<ModelResult>(job.ResultJson ?? "null", JobJson.Options)
                     ?? throw new InvalidDataException($"Job {job.Id} has no result.");
-                var lastVal = db.EpochMetrics.AsNoTracking().Where(m => m.JobId == job.Id && m.Split == "val")
-                    .OrderByDescending(m => m.Epoch).First();
-                return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy,
-                    JsonSerializer.Deserialize<double?[]>(lastVal.PerClassIoUJson ?? "[]")!,
-                    result.ParameterCount, result.WeightsBytes, Math.Round(latencies[i], 3));
+                return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy, result.ValPerClassIoU ?? [],
+                    result.ParameterCount, result.WeightsBytes, Math.Round(latencies[i], 3), loaded[i].ImageSize);
             }).ToArray();
-            return (reports, imageSize);
+            return (reports, loaded[0].ImageSize);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using DistillService.Core.Torch;
 using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 using DistillService.Core.Losses;
@@ -31,8 +32,15 @@ public sealed class TeacherJobKind(
         + "`GET /api/jobs/{id}/events` or poll `GET /api/jobs/{id}` until `status` is `succeeded`, then use its `id` as "
         + "`teacherJobId` of a cache job or of `POST /api/models/{jobId}/predict`.");
 
-    public TeacherJobRequest Example { get; } = new(
-        DatasetId: DatasetCatalog.SyntheticShapesId, Model: TeacherExample.Model, Training: TeacherExample.Training, Device: "auto");
+    public IReadOnlyDictionary<string, TeacherJobRequest> Examples { get; } = new Dictionary<string, TeacherJobRequest>
+    {
+        ["about a minute on synthetic-shapes"] = new(
+            DatasetId: DatasetCatalog.SyntheticShapesId, Model: TeacherExample.Model, Training: TeacherExample.Training, Device: "auto"),
+        ["a 4:3 size with class balancing (a registered road-scene dataset)"] = new(
+            DatasetId: "camvid-11", Model: new ModelSpec(16, 4),
+            Training: TeacherExample.Training with { ImageSize = new ImageSize(256, 192), BatchSize = 8, Epochs = 100,
+                LearningRateSchedule = LearningRateSchedules.Cosine, ClassWeighting = ClassWeightings.MedianFrequency }, Device: "auto"),
+    };
 
     public JobRecord Prepare(TeacherJobRequest request)
     {
@@ -62,7 +70,7 @@ public sealed class TeacherJobKind(
         var (train, val) = datasets.Open(spec.DatasetId, spec.Training.ImageSize);
 
         var trainer = new Trainer(new TrainerOptions(spec.Model, spec.Training, device, train.Classes.Count));
-        using var objective = new CrossEntropyObjective();
+        using var objective = new CrossEntropyObjective(1, ClassWeights.For(spec.Training, train, DeviceResolver.Resolve(device)));
         using var outcome = trainer.Train(train, val, objective, null, callbacks.For(job.Id, spec.Training.BatchSize), cancellationToken);
 
         var weights = artifacts.Publish(job.Id, ArtifactNames.Weights, "application/octet-stream", outcome.FinalModelState);
