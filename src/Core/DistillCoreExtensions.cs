@@ -104,7 +104,6 @@ public static class DistillCoreExtensions
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<ArtifactPublisher>();
         services.AddSingleton<StudentArtifacts>();
-        services.AddSingleton<PredictionsChart>();
         services.AddSingleton<ChartPublisher>();
         services.AddSingleton<TrainedModelLoader>();
         services.AddSingleton<JobSubmitter>();

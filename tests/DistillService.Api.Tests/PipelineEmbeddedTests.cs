@@ -103,7 +103,7 @@ public static class PipelineWalkthrough
             .Select(c => (Role: c.GetProperty("role").GetString(), Name: c.GetProperty("name").GetString(), Url: c.GetProperty("url").GetString()!))
             .ToList();
         Assert.Equal(
-            [("report", "comparison.png"), ("teacher", "training-curves.png"), ("student", "predictions.png"),
+            [("report", "comparison.png"), ("report", "predictions.png"), ("teacher", "training-curves.png"), ("student", "predictions.png"),
                 ("student", "training-curves.png"), ("baseline", "predictions.png"), ("baseline", "training-curves.png")],
             charts.Select(c => (c.Role, c.Name)));
         foreach (var chart in charts)
@@ -113,8 +113,11 @@ public static class PipelineWalkthrough
             {
                 case "comparison.png": Assert.True(width >= 900 && height >= 400, $"comparison is {width}×{height}"); break;
                 case "training-curves.png": Assert.Equal((TrainingCurvesChart.Width, TrainingCurvesChart.Height), (width, height)); break;
-                // image | ground truth | teacher | student, four validation images.
-                default: Assert.True(width >= 4 * 160 && height >= 4 * 160, $"predictions are {width}×{height}"); break;
+                // image | ground truth | teacher | baseline | student for the report, without the baseline for each student.
+                default:
+                    Assert.Equal(PredictionGrid.WidthFor(chart.Role == "report" ? 3 : 2), width);
+                    Assert.True(height >= 4 * 160, $"predictions are {width}×{height}");
+                    break;
             }
         }
     }

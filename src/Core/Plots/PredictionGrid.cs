@@ -1,5 +1,6 @@
 using DistillService.Core.Specs;
 using DistillService.Core.Data;
+using DistillService.Core.Metrics;
 using SkiaSharp;
 
 namespace DistillService.Core.Plots;
@@ -9,10 +10,33 @@ public sealed record PredictionRow(byte[] Rgb, byte[] Truth, IReadOnlyList<byte[
 
 /// <summary>
 /// A picture grid, one row per image: image | ground truth | each model's prediction, colourised with
-/// the dataset's class colours, each prediction captioned with its pixel accuracy, and a colour legend.
+/// the dataset's class colours, each prediction captioned with its mIoU on that image, and a colour legend.
 /// </summary>
 public static class PredictionGrid
 {
+    /// <summary>
+    /// The centre of the tile at <paramref name="row"/>, <paramref name="column"/> (0 = image, 1 = ground truth, 2… =
+    /// the models in order) in a grid of images of <paramref name="size"/>.
+    /// </summary>
+    public static (int X, int Y) TileCentre(ImageSize size, int row, int column)
+    {
+        var cellHeight = CellHeight(size);
+        return (Left(column) + Cell / 2, Header + row * (cellHeight + Caption + Gap) + cellHeight / 2);
+    }
+
+    /// <summary>The picture's width with <paramref name="modelColumns"/> prediction columns after image and ground truth.</summary>
+    public static int WidthFor(int modelColumns) => Gap + (2 + modelColumns) * (Cell + Gap);
+
+    /// <summary>Mean IoU over the classes present in the image's truth or prediction; null when nothing is labelled.</summary>
+    public static double? ImageMeanIoU(byte[] prediction, byte[] truth, int numClasses)
+    {
+        var matrix = new ConfusionMatrix(numClasses);
+        matrix.Update(prediction, truth);
+        return matrix.Total == 0 ? null : matrix.MeanIoU();
+    }
+
+    private static int CellHeight(ImageSize size) => Math.Max(1, (int)Math.Round(Cell * (double)size.Height / size.Width));
+
     private const int Cell = 160;
     private const int Gap = 8;
     private const int Header = 30;
@@ -25,14 +49,14 @@ public static class PredictionGrid
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(Math.Min(size.Width, size.Height), 1, nameof(size));
-        var cellHeight = Math.Max(1, (int)Math.Round(Cell * (double)size.Height / size.Width));
+        var cellHeight = CellHeight(size);
         var titles = new List<string> { "image", "ground truth" };
         titles.AddRange(modelNames);
         var columns = titles.Count;
         using var font = new SKFont(SKTypeface.Default, 15);
         using var small = new SKFont(SKTypeface.Default, 13);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-        var width = Gap + columns * (Cell + Gap);
+        var width = WidthFor(columns - 2);
         var legendTop = Header + rows.Count * (cellHeight + Caption + Gap) + Gap;
         var legendLines = LegendLayout(classes, width, small).Max(p => p.Line) + 1;
         var height = legendTop + legendLines * LegendRow + Gap;
@@ -55,8 +79,8 @@ public static class PredictionGrid
             {
                 var prediction = row.Predictions[m];
                 Draw(canvas, ClassPalette.Colourise(prediction, classes), size, Left(2 + m), top, cellHeight, SKSamplingOptions.Default);
-                var accuracy = PixelAccuracy(prediction, row.Truth);
-                canvas.DrawText(accuracy is { } a ? $"pixel acc. {a:0.000}" : "", Left(2 + m) + Cell / 2f, top + cellHeight + Caption - 5,
+                var meanIoU = ImageMeanIoU(prediction, row.Truth, classes.Count);
+                canvas.DrawText(meanIoU is { } value ? $"mIoU {value:0.000}" : "", Left(2 + m) + Cell / 2f, top + cellHeight + Caption - 5,
                     SKTextAlign.Center, small, ink);
             }
         }
@@ -108,18 +132,5 @@ public static class PredictionGrid
         }
         if (layout.Count == 0) layout.Add((Gap, 0));
         return layout;
-    }
-
-    /// <summary>Share of labelled pixels predicted right; null when the image has no labelled pixel.</summary>
-    private static double? PixelAccuracy(byte[] prediction, byte[] truth)
-    {
-        long labelled = 0, right = 0;
-        for (var i = 0; i < truth.Length; i++)
-        {
-            if (truth[i] == Labels.Ignore) continue;
-            labelled++;
-            if (prediction[i] == truth[i]) right++;
-        }
-        return labelled == 0 ? null : (double)right / labelled;
     }
 }

@@ -1,7 +1,9 @@
 using DistillService.Core.Data;
 using DistillService.Core.Metrics;
 using DistillService.Core.Training;
+using DistillService.Core.Jobs;
 using DistillService.Core.Plots;
+using DistillService.Core.Specs;
 using SkiaSharp;
 
 namespace DistillService.Core.Tests.Plots;
@@ -68,6 +70,53 @@ public sealed class ChartTests
         Assert.True(three.Height > one.Height + 2 * 160, "each row adds a 160-pixel cell");
         Assert.True(three.Width > narrower.Width + 160, "each model adds a column");
     }
+
+    [Fact]
+    public void PredictionGridPutsEachModelInItsOwnColumnAndEachImageInItsOwnRow()
+    {
+        // 4:3 images; the truth is class 1 everywhere, model m predicts class m + 2 everywhere, so every tile has one colour.
+        var size = new ImageSize(24, 18);
+        var rgb = new byte[size.Pixels * 3];
+        byte[] Filled(int id) => Enumerable.Repeat((byte)id, (int)size.Pixels).ToArray();
+        string[] models = ["teacher", "baseline (no KD)", "student"];
+        var rows = Enumerable.Range(0, 4).Select(_ => new PredictionRow(rgb, Filled(1), models.Select((_, m) => Filled(m + 2)).ToList())).ToList();
+
+        using var png = Decode(PredictionGrid.Render(size, models, rows, Classes));
+
+        Assert.Equal(PredictionGrid.WidthFor(models.Length), png.Width);
+        for (var row = 0; row < rows.Count; row++)
+        {
+            Assert.Equal(Colour(Classes[1]), png.GetPixel(PredictionGrid.TileCentre(size, row, 1).X, PredictionGrid.TileCentre(size, row, 1).Y));
+            for (var m = 0; m < models.Length; m++)
+            {
+                var (x, y) = PredictionGrid.TileCentre(size, row, 2 + m);
+                Assert.Equal(Colour(Classes[m + 2]), png.GetPixel(x, y));
+            }
+        }
+        // Below the last row: no fifth row of tiles, the legend starts.
+        var (_, belowLast) = PredictionGrid.TileCentre(size, rows.Count, 2);
+        Assert.NotEqual(Colour(Classes[2]), png.GetPixel(PredictionGrid.TileCentre(size, 0, 2).X, Math.Min(belowLast, png.Height - 1)));
+    }
+
+    [Fact]
+    public void PerImageMeanIoUCountsOnlyTheClassesInThatImage()
+    {
+        byte[] truth = [0, 0, 1, 1, Labels.Ignore];
+        byte[] prediction = [0, 1, 1, 1, 3];
+
+        // Class 0: 1 / 2; class 1: 2 / 3; class 3 never occurs among labelled pixels.
+        Assert.Equal((0.5 + 2.0 / 3) / 2, PredictionGrid.ImageMeanIoU(prediction, truth, 7)!.Value, 1e-12);
+        Assert.Null(PredictionGrid.ImageMeanIoU([2], [Labels.Ignore], 7));
+    }
+
+    [Theory]
+    [InlineData(101, 4, new[] { 0, 33, 67, 100 })]
+    [InlineData(3, 4, new[] { 0, 1, 2 })]
+    [InlineData(1, 4, new[] { 0 })]
+    public void PredictionImagesAreSpreadOverTheWholeSplit(int count, int images, int[] expected) =>
+        Assert.Equal(expected, PredictionsChart.SpreadIndices(count, images));
+
+    private static SKColor Colour(SegmentationClass c) => new(c.R, c.G, c.B);
 
     [Fact]
     public void PaletteUsesTheDatasetColoursAndWhiteForIgnore()

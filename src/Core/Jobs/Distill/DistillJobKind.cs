@@ -5,6 +5,7 @@ using DistillService.Core.Data;
 using DistillService.Core.Jobs.Cache;
 using DistillService.Core.Jobs.Teacher;
 using DistillService.Core.Losses;
+using DistillService.Core.Models;
 using DistillService.Core.Persistence;
 using DistillService.Core.Specs;
 using DistillService.Core.Storage;
@@ -23,7 +24,6 @@ public sealed class DistillJobKind(
     IDbContextFactory<DistillDbContext> dbFactory,
     TrainedModelLoader models,
     StudentArtifacts studentArtifacts,
-    PredictionsChart predictions,
     ChartPublisher charts,
     BlobStore blobs,
     DatasetCatalog datasets,
@@ -146,10 +146,29 @@ public sealed class DistillJobKind(
 
         var weightsBytes = studentArtifacts.Publish(job, spec, outcome, train.Classes);
         charts.PublishTrainingCurves(job, outcome.History);
-        charts.Publish(job.Id, ArtifactNames.Predictions, () => predictions.Render(job, spec, outcome.Model, val));
+        charts.Publish(job.Id, ArtifactNames.Predictions, () => PredictionsWithTeacher(job, spec, outcome.Model, val));
         logger.LogInformation("Distill job {JobId} ({Mode}, β={Beta}): val mIoU {MeanIoU:F4}",
             job.Id, distillation.Mode, distillation.Beta, outcome.FinalValidation.MeanIoU);
         return new JobOutcome(outcome.ResumedFromEpoch, ModelResult.Of(outcome, weightsBytes));
+    }
+
+    /// <summary>predictions.png with the teacher (its own, or its pipeline's for a baseline) next to the student.</summary>
+    private byte[] PredictionsWithTeacher(JobRecord job, DistillJobSpec spec, UNet student, ISegmentationDataset val)
+    {
+        var studentColumn = (spec.IsBaseline ? "student (no KD)" : "student", student);
+        if (TeacherOf(job, spec) is not { } teacherId) return PredictionsChart.Render([studentColumn], val, spec.Training.ImageSize);
+        using var teacher = models.Load(teacherId, "cpu");
+        return PredictionsChart.Render([("teacher", teacher.Model), studentColumn], val, spec.Training.ImageSize);
+    }
+
+    private Guid? TeacherOf(JobRecord job, DistillJobSpec spec)
+    {
+        if (spec.TeacherJobId is { } id) return id;
+        if (job.PipelineId is null) return null;
+        using var db = dbFactory.CreateDbContext();
+        return db.Jobs.AsNoTracking()
+            .Where(j => j.PipelineId == job.PipelineId && j.PipelineRole == PipelineRoles.Teacher && j.Status == JobStatuses.Succeeded)
+            .Select(j => (Guid?)j.Id).FirstOrDefault();
     }
 
     private ITeacherSignal? OpenTeacherSignal(DistillJobSpec spec, ImageSize imageSize, string device)

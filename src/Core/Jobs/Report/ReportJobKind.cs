@@ -9,7 +9,6 @@ using DistillService.Core.Torch;
 using DistillService.Core.Training;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using DistillService.Core.Specs;
 using static TorchSharp.torch;
 
 namespace DistillService.Core.Jobs.Report;
@@ -37,65 +36,82 @@ public sealed class ReportJobKind(
 
         var device = JobDevices.Effective(JsonSerializer.Deserialize<PipelineRequest>(
             db.Pipelines.AsNoTracking().First(p => p.Id == job.PipelineId).SpecJson, JobJson.Options)!.Device, worker.Value);
-        var teacherJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Teacher);
-        var studentJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Student);
-        var baselineJob = pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Baseline);
+        var measured = new[] { PipelineRoles.Teacher, PipelineRoles.Student, PipelineRoles.Baseline }
+            .Select(role => pipelineJobs.SingleOrDefault(j => j.PipelineRole == role))
+            .OfType<JobRecord>().ToList();
 
-        var measured = new List<JobRecord> { teacherJob, studentJob };
-        if (baselineJob is not null) measured.Add(baselineJob);
-        var (reports, imageSize) = Measure(measured, device);
-        var (teacher, student, baseline) = (reports[0], reports[1], reports.Length > 2 ? reports[2] : null);
-        cancellationToken.ThrowIfCancellationRequested();
+        var loaded = new List<LoadedModel>();
+        try
+        {
+            foreach (var model in measured) loaded.Add(models.Load(model.Id, device));
+            var reports = Measure(measured, loaded, device);
+            var (teacher, student, baseline) = (reports[0], reports[1], reports.Length > 2 ? reports[2] : null);
+            cancellationToken.ThrowIfCancellationRequested();
 
-        double? gapClosed = baseline is not null && Math.Abs(teacher.ValMeanIoU - baseline.ValMeanIoU) > 1e-9
-            ? (student.ValMeanIoU - baseline.ValMeanIoU) / (teacher.ValMeanIoU - baseline.ValMeanIoU)
-            : null;
-        var mode = JobRecords.Spec<DistillJobSpec>(studentJob).Distillation.Mode;
-        var report = new PipelineReport(teacher, student, baseline, gapClosed,
-            (double)teacher.ParameterCount / student.ParameterCount, device, imageSize, mode);
+            // At the labels' native resolution when every model was scored there, else at the training size.
+            var native = reports.All(r => r.ValNative is not null);
+            double Score(ReportModel m) => native ? m.ValNative!.MeanIoU : m.ValMeanIoU;
+            double? gapClosed = baseline is not null && Math.Abs(Score(teacher) - Score(baseline)) > 1e-9
+                ? (Score(student) - Score(baseline)) / (Score(teacher) - Score(baseline))
+                : null;
+            var distillation = JobRecords.Spec<DistillJobSpec>(measured[1]).Distillation;
+            var report = new PipelineReport(teacher, student, baseline, gapClosed,
+                (double)teacher.ParameterCount / student.ParameterCount, device, loaded[0].ImageSize, distillation.Mode,
+                distillation.Method, native ? PipelineReport.NativeResolution : PipelineReport.TrainingSize);
 
-        charts.Publish(job.Id, ArtifactNames.Comparison, () => ComparisonChart.Render(Charted(report), datasets.Classes(job.DatasetId)));
+            charts.Publish(job.Id, ArtifactNames.Comparison, () => ComparisonChart.Render(Charted(report), datasets.Classes(job.DatasetId)));
+            charts.Publish(job.Id, ArtifactNames.Predictions, () => PredictionsChart.Render(
+                loaded.Select((m, i) => (Column(measured[i]), m.Model)).OrderBy(c => ColumnOrder(c.Item1)).ToList(),
+                datasets.OpenSplit(job.DatasetId, "val", loaded[0].ImageSize), loaded[0].ImageSize));
 
-        var pipeline = db.Pipelines.First(p => p.Id == job.PipelineId);
-        pipeline.ReportJson = JsonSerializer.Serialize(report, JobJson.Options);
-        pipeline.FinishedAt = DateTime.UtcNow;
-        db.SaveChanges();
-        return new JobOutcome(null, report);
+            var pipeline = db.Pipelines.First(p => p.Id == job.PipelineId);
+            pipeline.ReportJson = JsonSerializer.Serialize(report, JobJson.Options);
+            pipeline.FinishedAt = DateTime.UtcNow;
+            db.SaveChanges();
+            return new JobOutcome(null, report);
+        }
+        finally
+        {
+            foreach (var model in loaded) model.Dispose();
+        }
     }
+
+    private static string Column(JobRecord job) => job.PipelineRole == PipelineRoles.Baseline ? "baseline (no KD)" : job.PipelineRole!;
+
+    /// <summary>Teacher, then baseline, then student: the student's column sits next to what it is compared with.</summary>
+    private static int ColumnOrder(string column) => column switch
+    {
+        PipelineRoles.Teacher => 0,
+        PipelineRoles.Student => 2,
+        _ => 1,
+    };
 
     private static ComparedModels Charted(PipelineReport report)
     {
-        static ComparedModel Bars(ReportModel m) => new(m.ValMeanIoU, m.PerClassIoU, m.ParameterCount, m.LatencyMsBatch1);
+        var native = report.GapScoredAt == PipelineReport.NativeResolution;
+        ComparedModel Bars(ReportModel m) => native
+            ? new(m.ValNative!.MeanIoU, m.ValNative.PerClassIoU, m.ParameterCount, m.LatencyMsBatch1)
+            : new(m.ValMeanIoU, m.PerClassIoU, m.ParameterCount, m.LatencyMsBatch1);
         var gap = report.GapClosed is { } closed ? $", gap closed {closed:P0}" : "";
         return new ComparedModels(Bars(report.Teacher), report.Baseline is { } b ? Bars(b) : null, Bars(report.Student),
-            $"{report.ImageSize}, {report.Device}{gap}");
+            $"{report.ImageSize}, scored at {report.GapScoredAt}, {report.Device}{gap}");
     }
 
     /// <summary>
     /// Scores from each job's stored result; batch-1 latencies measured with the models taking turns (LatencyMeter),
     /// each at its own input size.
     /// </summary>
-    private (ReportModel[] Reports, ImageSize ImageSize) Measure(IReadOnlyList<JobRecord> jobs, string device)
+    private static ReportModel[] Measure(IReadOnlyList<JobRecord> jobs, IReadOnlyList<LoadedModel> loaded, string device)
     {
-        var loaded = new List<LoadedModel>();
-        try
+        var latencies = LatencyMeter.MedianMillisecondsBatch1(
+            loaded.Select(l => ((nn.Module<Tensor, Tensor>)l.Model, l.ImageSize.Height, l.ImageSize.Width)).ToList(),
+            DeviceResolver.Resolve(device));
+        return jobs.Select((job, i) =>
         {
-            foreach (var job in jobs) loaded.Add(models.Load(job.Id, device));
-            var latencies = LatencyMeter.MedianMillisecondsBatch1(
-                loaded.Select(l => ((nn.Module<Tensor, Tensor>)l.Model, l.ImageSize.Height, l.ImageSize.Width)).ToList(),
-                DeviceResolver.Resolve(device));
-            var reports = jobs.Select((job, i) =>
-            {
-                var result = JsonSerializer.Deserialize<ModelResult>(job.ResultJson ?? "null", JobJson.Options)
-                    ?? throw new InvalidDataException($"Job {job.Id} has no result.");
-                return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy, result.ValPerClassIoU ?? [],
-                    result.ParameterCount, result.WeightsBytes, Math.Round(latencies[i], 3), loaded[i].ImageSize);
-            }).ToArray();
-            return (reports, loaded[0].ImageSize);
-        }
-        finally
-        {
-            foreach (var model in loaded) model.Dispose();
-        }
+            var result = JsonSerializer.Deserialize<ModelResult>(job.ResultJson ?? "null", JobJson.Options)
+                ?? throw new InvalidDataException($"Job {job.Id} has no result.");
+            return new ReportModel(job.Id, result.ValMeanIoU, result.ValPixelAccuracy, result.ValPerClassIoU ?? [],
+                result.ParameterCount, result.WeightsBytes, Math.Round(latencies[i], 3), loaded[i].ImageSize, result.ValNative);
+        }).ToArray();
     }
 }
