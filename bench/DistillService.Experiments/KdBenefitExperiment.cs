@@ -45,7 +45,7 @@ internal static class KdBenefitExperiment
                     new TrainingSpec(settings.Epochs, settings.BatchSize, settings.Lr, settings.ImageSize, seed, augmentation, settings.Schedule),
                     "cpu", numClasses);
                 var clock = Stopwatch.StartNew();
-                var signal = mode == KdBenefitSettings.Baseline ? null : signals.For(mode);
+                var signal = mode == KdBenefitSettings.Baseline ? null : signals.For(mode, temperature: settings.Temperature);
                 using var objective = DistillationMethods.CreateObjective(distillation,
                     new ObjectiveContext(null, seed, student.BaseChannels << student.Depth, signal?.FeatureChannels ?? 0));
                 using var outcome = new Trainer(options).Train(train, val, objective, signal, new QuietCallbacks(mode, seed), CancellationToken.None);

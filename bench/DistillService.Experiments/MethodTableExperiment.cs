@@ -45,7 +45,8 @@ internal static class MethodTableExperiment
                     LearningRateSchedules.Cosine, settings.ClassWeighting);
                 var spec = variant.ToSpec();
                 var signal = variant.Method == StudentVariant.Baseline ? null : signals.For(variant.Mode,
-                    DistillationMethods.TeacherNeeds(spec).HasFlag(TeacherOutputKinds.Logits) ? CacheForms.Logits : CacheForms.TopK);
+                    DistillationMethods.TeacherNeeds(spec).HasFlag(TeacherOutputKinds.Logits) ? CacheForms.Logits : CacheForms.TopK,
+                    spec.Temperature);
                 using var objective = DistillationMethods.CreateObjective(spec, new ObjectiveContext(
                     ClassWeights.For(training, train, CPU), seed, student.BaseChannels << student.Depth, signal?.FeatureChannels ?? 0));
                 using var outcome = new Trainer(new TrainerOptions(student, training, "cpu", numClasses))

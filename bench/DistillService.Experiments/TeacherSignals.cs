@@ -18,15 +18,16 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
     private readonly List<string> cacheDirectories = [];
 
     /// <param name="cacheForm">For offline mode: a top-k cache, or a logits cache for methods that need logits.</param>
-    public ITeacherSignal For(string mode, string cacheForm = CacheForms.TopK)
+    /// <param name="temperature">The student's distillation temperature: a top-k cache's tail decodes for it.</param>
+    public ITeacherSignal For(string mode, string cacheForm = CacheForms.TopK, double temperature = 1)
     {
-        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}" : mode;
+        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}-{temperature}" : mode;
         if (!signals.TryGetValue(key, out var signal))
         {
             signal = mode switch
             {
                 DistillationModes.Online => new OnlineTeacherSignal(teacher),
-                DistillationModes.Offline => WriteCache(cacheForm),
+                DistillationModes.Offline => WriteCache(cacheForm, temperature),
                 _ => throw new ArgumentException($"No teacher signal for mode '{mode}'."),
             };
             signals[key] = signal;
@@ -40,7 +41,7 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
         foreach (var directory in cacheDirectories.Where(Directory.Exists)) Directory.Delete(directory, recursive: true);
     }
 
-    private OfflineTeacherSignal WriteCache(string form)
+    private OfflineTeacherSignal WriteCache(string form, double temperature)
     {
         var cacheDirectory = Path.Combine(Path.GetTempPath(), $"experiment-cache-{Guid.NewGuid():N}");
         cacheDirectories.Add(cacheDirectory);
@@ -57,7 +58,8 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
             CPU,
             batchSize,
             progress: null,
-            CancellationToken.None);
+            CancellationToken.None,
+            fidelityTemperature: temperature);
         JsonLines.Write(new
         {
             kind = "cache",
@@ -65,11 +67,13 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
             topK = spec.TopK,
             precision = spec.Precision,
             meanKl = result.Fidelity.MeanKl,
+            temperature,
+            meanKlAtTemperature = result.Fidelity.MeanKlAtTemperature,
             argmaxAgreement = result.Fidelity.ArgmaxAgreement,
             bytesPerImage = result.Fidelity.BytesPerImage,
             totalBytes = result.TotalBytes,
             seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
         });
-        return new OfflineTeacherSignal(TeacherCacheReader.Open(cacheDirectory), ownsReader: true);
+        return new OfflineTeacherSignal(TeacherCacheReader.Open(cacheDirectory), ownsReader: true, temperature: temperature);
     }
 }

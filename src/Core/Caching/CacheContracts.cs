@@ -7,4 +7,8 @@ public sealed record CacheIdentity(Guid TeacherJobId, string DatasetId, string D
 /// Measured by the cache job on what it wrote: mean per-pixel KL(exact ‖ decoded), the share of
 /// pixels whose argmax survives, stored bytes per image and their ratio to a dense fp32 map (K·H·W·4).
 /// </summary>
-public sealed record CacheFidelity(double MeanKl, double ArgmaxAgreement, double BytesPerImage, double RatioToDenseFp32);
+/// <param name="Temperature">The distillation temperature <see cref="MeanKlAtTemperature"/> was measured at: KL between the
+/// exact and decoded maps both tempered at T, the decoded tail modelled for T (<see cref="TopKTail"/>); null when not measured.</param>
+public sealed record CacheFidelity(
+    double MeanKl, double ArgmaxAgreement, double BytesPerImage, double RatioToDenseFp32,
+    double? Temperature = null, double? MeanKlAtTemperature = null);

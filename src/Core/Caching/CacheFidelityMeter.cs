@@ -1,6 +1,7 @@
 using DistillService.Core.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace DistillService.Core.Caching;
 
@@ -15,6 +16,7 @@ internal sealed class CacheFidelityMeter
     private static readonly Scalar LogFloor = 1e-8.ToScalar();
 
     private double klSum;
+    private double temperedKlSum;
     private long pixels;
     private long agreeing;
 
@@ -33,9 +35,22 @@ internal sealed class CacheFidelityMeter
         Images += (int)exactLogProbabilities.shape[0];
     }
 
+    /// <summary>Adds KL(exact ‖ decoded) with both tempered at <paramref name="temperature"/> (softmax of log p / T), per pixel.</summary>
+    /// <param name="decodedForTemperature">The decoded map for that temperature (its tail modelled for T).</param>
+    public void AddTempered(Tensor exactLogProbabilities, Tensor decodedForTemperature, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        using var inverse = (1.0 / temperature).ToScalar();
+        var exact = F.log_softmax(exactLogProbabilities.mul(inverse), 1);
+        var decoded = F.log_softmax(decodedForTemperature.clamp_min(LogFloor).log().mul_(inverse), 1);
+        var kl = exact.exp().mul(exact.sub(decoded)).sum(1).clamp_min_(TorchScalars.Zero);
+        temperedKlSum += kl.to(ScalarType.Float64).sum().item<double>();
+    }
+
     public void Add(CacheFidelityMeter other)
     {
         klSum += other.klSum;
+        temperedKlSum += other.temperedKlSum;
         pixels += other.pixels;
         agreeing += other.agreeing;
         Images += other.Images;
@@ -43,8 +58,10 @@ internal sealed class CacheFidelityMeter
 
     /// <param name="entryLength">Stored bytes per image.</param>
     /// <param name="denseBytes">A dense fp32 map of one image, K·H·W·4 bytes.</param>
-    public CacheFidelity Result(long entryLength, long denseBytes) =>
+    /// <param name="temperature">The temperature <see cref="AddTempered"/> measured at, or null when it was not called.</param>
+    public CacheFidelity Result(long entryLength, long denseBytes, double? temperature) =>
         pixels == 0
-            ? new CacheFidelity(0, 1, entryLength, (double)entryLength / denseBytes)
-            : new CacheFidelity(klSum / pixels, (double)agreeing / pixels, entryLength, (double)entryLength / denseBytes);
+            ? new CacheFidelity(0, 1, entryLength, (double)entryLength / denseBytes, temperature, temperature is null ? null : 0)
+            : new CacheFidelity(klSum / pixels, (double)agreeing / pixels, entryLength, (double)entryLength / denseBytes,
+                temperature, temperature is null ? null : temperedKlSum / pixels);
 }

@@ -53,7 +53,8 @@ public static class TeacherCacheCodec
     /// (1 − Σ top-k, clamped at 0) spread evenly over the other K − k classes, then bilinear upsampling
     /// (align_corners = false) when (h, w) is smaller than (height, width).
     /// </summary>
-    public static Tensor Decode(Tensor values, Tensor indices, int numClasses, int height, int width)
+    /// <param name="temperature">The temperature the decoded map will be tempered at; it sets the tail (<see cref="TopKTail"/>).</param>
+    public static Tensor Decode(Tensor values, Tensor indices, int numClasses, int height, int width, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(indices);
@@ -71,7 +72,8 @@ public static class TeacherCacheCodec
             // Scalars live for the call (see TorchScalars): no implicit temporaries.
             using var share = (1.0 / (numClasses - k)).ToScalar();
             var rest = probabilities.sum(1, keepdim: true)
-                .neg_().add_(TorchScalars.One, TorchScalars.One).clamp_min_(TorchScalars.Zero).mul_(share);
+                .neg_().add_(TorchScalars.One, TorchScalars.One).clamp_min_(TorchScalars.Zero);
+            rest = temperature == 1f ? rest.mul_(share) : TemperedTail(rest, probabilities.narrow(1, k - 1, 1), numClasses - (int)k, temperature);
             decoded = rest.expand(n, numClasses, h, w).contiguous();
         }
         else
@@ -84,6 +86,18 @@ public static class TeacherCacheCodec
             decoded = F.interpolate(decoded, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
         }
         return decoded.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The tail's per-class values (<see cref="TopKTail"/>), computed in managed code as the prefetch path does.</summary>
+    private static Tensor TemperedTail(Tensor rest, Tensor smallestKept, int tailClasses, float temperature)
+    {
+        var length = (int)rest.numel();
+        var buffer = new float[5 * length];
+        rest.cpu().contiguous().data<float>().CopyTo(buffer.AsSpan(0, length));
+        smallestKept.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(buffer.AsSpan(length, length));
+        TopKTail.ToPerClassValues(buffer.AsSpan(0, length), buffer.AsSpan(length, length), tailClasses, temperature,
+            buffer.AsSpan(2 * length, length), buffer.AsSpan(3 * length, length), buffer.AsSpan(4 * length, length));
+        return tensor(buffer.AsSpan(0, length).ToArray(), rest.shape, device: rest.device);
     }
 
     /// <summary>

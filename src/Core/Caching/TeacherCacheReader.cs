@@ -89,8 +89,9 @@ public sealed class TeacherCacheReader : IDisposable
     /// (<see cref="TeacherCacheCodec.DecodeLogits"/>). The caller owns the tensor.
     /// </summary>
     /// <exception cref="InvalidDataException">An entry's bytes do not match its checksum.</exception>
-    public Tensor DecodeBatch(string split, IReadOnlyList<int> indices, Device? device = null) =>
-        Decode(split, indices, device, Manifest.Height, Manifest.Width);
+    /// <param name="temperature">For a top-k cache: the temperature the map will be tempered at (<see cref="TopKTail"/>).</param>
+    public Tensor DecodeBatch(string split, IReadOnlyList<int> indices, Device? device = null, float temperature = 1f) =>
+        Decode(split, indices, device, Manifest.Height, Manifest.Width, temperature);
 
     /// <summary>
     /// As <see cref="DecodeBatch"/> but at the stored 1/scale resolution, [N, K, StoredHeight, StoredWidth]: for
@@ -98,7 +99,7 @@ public sealed class TeacherCacheReader : IDisposable
     /// skip the full-size upsampling). Equal to <see cref="DecodeBatch"/> when the scale is 1.
     /// </summary>
     public Tensor DecodeStoredBatch(string split, IReadOnlyList<int> indices, Device? device = null) =>
-        Decode(split, indices, device, Manifest.StoredHeight, Manifest.StoredWidth);
+        Decode(split, indices, device, Manifest.StoredHeight, Manifest.StoredWidth, 1f);
 
     /// <summary>
     /// The stored top-k entries of images <paramref name="indices"/> in managed memory, checksums verified: no
@@ -133,7 +134,7 @@ public sealed class TeacherCacheReader : IDisposable
         }
     }
 
-    private Tensor Decode(string split, IReadOnlyList<int> indices, Device? device, int height, int width)
+    private Tensor Decode(string split, IReadOnlyList<int> indices, Device? device, int height, int width, float temperature)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(indices);
@@ -151,7 +152,7 @@ public sealed class TeacherCacheReader : IDisposable
         }
         var decoded = m.Form == CacheForms.Logits
             ? TeacherCacheCodec.DecodeLogits(values, classes, height, width)
-            : TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width);
+            : TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width, temperature);
         return decoded.MoveToOuterDisposeScope();
     }
 

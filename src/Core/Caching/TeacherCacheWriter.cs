@@ -19,6 +19,7 @@ public static class TeacherCacheWriter
     /// the same identity and spec already there is replaced. Same teacher and data give identical bytes.
     /// </summary>
     /// <param name="progress">Called after each batch with (images done, images in all splits).</param>
+    /// <param name="fidelityTemperature">Also measure the fidelity at this distillation temperature (see <see cref="CacheFidelity"/>).</param>
     public static CacheWriteResult Write(
         nn.Module<Tensor, Tensor> teacher,
         IReadOnlyDictionary<string, ISegmentationDataset> splits,
@@ -28,8 +29,10 @@ public static class TeacherCacheWriter
         Device device,
         int batchSize,
         Action<int, int>? progress,
-        CancellationToken cancellationToken) =>
-        Write(teacher, splits, spec, identity, directory, device, batchSize, progress, CacheFormat.MaxShardBytes, cancellationToken);
+        CancellationToken cancellationToken,
+        double? fidelityTemperature = null) =>
+        Write(teacher, splits, spec, identity, directory, device, batchSize, progress, CacheFormat.MaxShardBytes, cancellationToken,
+            fidelityTemperature);
 
     /// <summary>As the public overload, with a smaller shard limit so tests can exercise several shards.</summary>
     internal static CacheWriteResult Write(
@@ -42,7 +45,8 @@ public static class TeacherCacheWriter
         int batchSize,
         Action<int, int>? progress,
         long maxShardBytes,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        double? fidelityTemperature = null)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(device);
@@ -58,7 +62,7 @@ public static class TeacherCacheWriter
         try
         {
             var manifest = Encode(teacher, splits, shape, spec, identity, temp, device, batchSize, progress, maxShardBytes, cancellationToken,
-                out var shardBytes);
+                fidelityTemperature, out var shardBytes);
             var manifestBytes = CacheManifestJson.Serialize(manifest);
             using (var file = new FileStream(Path.Combine(temp, CacheFormat.ManifestFileName), FileMode.CreateNew, FileAccess.Write))
             {
@@ -88,6 +92,7 @@ public static class TeacherCacheWriter
         Action<int, int>? progress,
         long maxShardBytes,
         CancellationToken cancellationToken,
+        double? fidelityTemperature,
         out long shardBytes)
     {
         var total = splits.Values.Sum(s => s.Count);
@@ -125,9 +130,11 @@ public static class TeacherCacheWriter
                     var probabilities = logProbabilities.exp();
                     var (values, indices) = TeacherCacheCodec.Encode(spec.StoresLogits ? logits.to(ScalarType.Float32) : probabilities, spec);
                     // Decode what is stored, exactly as a reader will, to measure the cache's real fidelity.
-                    meter.Add(probabilities, logProbabilities, spec.StoresLogits
+                    Tensor Decoded(double temperature) => spec.StoresLogits
                         ? TeacherCacheCodec.DecodeLogits(values, indices, shape.Height, shape.Width).softmax(1)
-                        : TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width));
+                        : TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width, (float)temperature);
+                    meter.Add(probabilities, logProbabilities, Decoded(1));
+                    if (fidelityTemperature is { } t) meter.AddTempered(logProbabilities, Decoded(t), t);
 
                     var storedValues = values.cpu().contiguous().bytes;
                     var storedIndices = indices.cpu().contiguous().bytes;
@@ -140,7 +147,7 @@ public static class TeacherCacheWriter
                     progress?.Invoke(done, total);
                 }
                 overall.Add(meter);
-                manifestSplits[name] = new CacheSplit(dataset.Count, entries, meter.Result(entryLength, denseBytes));
+                manifestSplits[name] = new CacheSplit(dataset.Count, entries, meter.Result(entryLength, denseBytes, fidelityTemperature));
             }
             shards.Complete();
         }
@@ -153,6 +160,6 @@ public static class TeacherCacheWriter
         return new CacheManifest(
             CacheFormat.Version, shape.NumClasses, shape.Height, shape.Width, spec.TopK, spec.Precision, spec.Scale,
             shape.StoredHeight, shape.StoredWidth, identity.TeacherJobId, identity.DatasetId, identity.DatasetFingerprint,
-            manifestSplits, overall.Result(entryLength, denseBytes), spec.Form);
+            manifestSplits, overall.Result(entryLength, denseBytes, fidelityTemperature), spec.Form);
     }
 }

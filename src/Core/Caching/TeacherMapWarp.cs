@@ -32,8 +32,9 @@ public static class TeacherMapWarp
     /// (scale 1). Samples are spread over the current task scheduler's threads.
     /// </summary>
     /// <param name="floor">Probabilities below it (and pixels from outside the image) become log(floor).</param>
+    /// <param name="temperature">The distillation temperature the map will be tempered at: it sets the tail's values (<see cref="TopKTail"/>).</param>
     /// <exception cref="InvalidDataException">A stored class id is not below K.</exception>
-    public static void DecodeWarpedLog(CompactTeacherBatch batch, float[]? theta, float floor, Memory<float> destination)
+    public static void DecodeWarpedLog(CompactTeacherBatch batch, float[]? theta, float floor, Memory<float> destination, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var (n, numClasses, plane) = (batch.Count, batch.NumClasses, batch.Height * batch.Width);
@@ -42,13 +43,14 @@ public static class TeacherMapWarp
         if (destination.Length != n * numClasses * plane)
             throw new ArgumentException($"The destination holds {destination.Length} values, not N·K·H·W = {n * numClasses * plane}.", nameof(destination));
         Parallel.For(0, n, b => DecodeWarpedLog(batch, b, theta is null ? default : theta.AsSpan(b * 6, 6), floor,
-            destination.Span.Slice(b * numClasses * plane, numClasses * plane)));
+            destination.Span.Slice(b * numClasses * plane, numClasses * plane), temperature));
     }
 
     /// <summary>Sample <paramref name="b"/> into <paramref name="target"/> [H, W, K], warped by <paramref name="theta"/> unless it is empty.</summary>
     // Runs once per step: without this it would stay in unoptimised tier-0 code for the first 30 steps of a job.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeWarpedLog(CompactTeacherBatch batch, int b, ReadOnlySpan<float> theta, float floor, Span<float> target)
+    private static void DecodeWarpedLog(
+        CompactTeacherBatch batch, int b, ReadOnlySpan<float> theta, float floor, Span<float> target, float temperature)
     {
         var (numClasses, height, width) = (batch.NumClasses, batch.Height, batch.Width);
         var rowLength = width * numClasses;
@@ -59,7 +61,7 @@ public static class TeacherMapWarp
         var rowBuffer = StagingBuffers.Floats.Rent(rowLength + slack);
         try
         {
-            Decode(batch, b, denseBuffer);
+            Decode(batch, b, denseBuffer, temperature);
             var sampling = theta.IsEmpty ? (AffineSampling?)null : new AffineSampling(theta, height, width);
             using var geometry = new WarpRow(width);
             ref var dense = ref MemoryMarshal.GetArrayDataReference(denseBuffer);
@@ -131,10 +133,11 @@ public static class TeacherMapWarp
 
     /// <summary>
     /// Sample <paramref name="b"/> as dense probabilities [H·W, K]: per pixel its top-k values on their classes and the
-    /// mass outside them, max(1 − Σ top-k, 0) / (K − k), on every other class.
+    /// tail's value at <paramref name="temperature"/> (<see cref="TopKTail"/>; at T = 1, max(1 − Σ top-k, 0) / (K − k))
+    /// on every other class.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Decode(CompactTeacherBatch batch, int b, float[] dense)
+    private static void Decode(CompactTeacherBatch batch, int b, float[] dense, float temperature)
     {
         var (numClasses, k, plane) = (batch.NumClasses, batch.TopK, batch.Height * batch.Width);
         var values = batch.Values.AsSpan(b * k * plane, k * plane);
@@ -142,7 +145,7 @@ public static class TeacherMapWarp
         // A cache is only as valid as its writer: a class id past K would land on another pixel.
         if (classes.Length > 0 && TensorPrimitives.Max<byte>(classes) is var top && top >= numClasses)
             throw new InvalidDataException($"A cached class id is {top}, but the cache has {numClasses} classes.");
-        var restBuffer = StagingBuffers.Floats.Rent(plane);
+        var restBuffer = StagingBuffers.Floats.Rent(4 * plane);
         try
         {
             // With k = K there is no rest class: every class is then a top-k class and the rest is never kept.
@@ -150,8 +153,8 @@ public static class TeacherMapWarp
             rest.Clear();
             for (var j = 0; j < k; j++) TensorPrimitives.Add(rest, values.Slice(j * plane, plane), rest);
             TensorPrimitives.Subtract(1f, rest, rest);
-            TensorPrimitives.Max(rest, 0f, rest);
-            TensorPrimitives.Multiply(rest, k < numClasses ? 1f / (numClasses - k) : 0f, rest);
+            TopKTail.ToPerClassValues(rest, values.Slice((k - 1) * plane, plane), numClasses - k, temperature,
+                restBuffer.AsSpan(plane, plane), restBuffer.AsSpan(2 * plane, plane), restBuffer.AsSpan(3 * plane, plane));
             ref var target = ref MemoryMarshal.GetArrayDataReference(dense);
             ref var value0 = ref MemoryMarshal.GetReference(values);
             ref var class0 = ref MemoryMarshal.GetReference(classes);

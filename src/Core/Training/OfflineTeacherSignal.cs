@@ -27,16 +27,20 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
     private readonly TeacherCacheReader reader;
     private readonly bool ownsReader;
     private readonly string split;
+    private readonly float temperature;
 
     /// <param name="ownsReader">Dispose the reader with this signal.</param>
     /// <param name="split">The cache split that holds the training images, in the training set's index order.</param>
-    public OfflineTeacherSignal(TeacherCacheReader reader, bool ownsReader = false, string split = TrainSplit)
+    /// <param name="temperature">The distillation temperature: a top-k cache's tail decodes to what tempers correctly at it (<see cref="TopKTail"/>).</param>
+    public OfflineTeacherSignal(TeacherCacheReader reader, bool ownsReader = false, string split = TrainSplit, double temperature = 1)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrEmpty(split);
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "The temperature must be positive.");
         this.reader = reader;
         this.ownsReader = ownsReader;
         this.split = split;
+        this.temperature = (float)temperature;
     }
 
     private bool StoresLogits => reader.Manifest.Form == CacheForms.Logits;
@@ -70,7 +74,7 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var probabilities = reader.DecodeBatch(split, sampleIndices, augmentedImages.device);
+        var probabilities = reader.DecodeBatch(split, sampleIndices, augmentedImages.device, temperature);
         if (theta is not null) probabilities = Augmenter.WarpBilinear(probabilities, theta);
         return LogInPlace(probabilities).MoveToOuterDisposeScope();
     }
@@ -103,7 +107,7 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
         var prepared = new PreparedTeacherMap(sampleIndices.Count, m.NumClasses, height, width);
         try
         {
-            TeacherMapWarp.DecodeWarpedLog(compact, theta, (float)DistillationLoss.ProbabilityFloor, prepared.LogProbabilities);
+            TeacherMapWarp.DecodeWarpedLog(compact, theta, (float)DistillationLoss.ProbabilityFloor, prepared.LogProbabilities, temperature);
             return prepared;
         }
         catch

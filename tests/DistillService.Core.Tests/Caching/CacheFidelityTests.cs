@@ -26,6 +26,26 @@ public sealed class CacheFidelityTests(ITestOutputHelper output)
         Assert.Equal(1.25, result.Fidelity.RatioToDenseFp32, 12);
     }
 
+    [Fact]
+    public void FidelityAtTheDistillationTemperatureIsMeasuredWhenAskedAndStoredInTheManifest()
+    {
+        using var folder = new ScratchFolder();
+        var plain = CacheFixtures.Write(folder.Cache("plain"), new CacheSpec(2, CachePrecisions.Fp16));
+        var tempered = CacheFixtures.Write(folder.Cache("tempered"), new CacheSpec(2, CachePrecisions.Fp16), fidelityTemperature: 4);
+        var exact = CacheFixtures.Write(folder.Cache("exact"), new CacheSpec(CacheFixtures.NumClasses, CachePrecisions.Fp32), fidelityTemperature: 4);
+
+        output.WriteLine($"{plain.Fidelity}\n{tempered.Fidelity}\n{exact.Fidelity}");
+        Assert.Null(plain.Fidelity.MeanKlAtTemperature);
+        Assert.Equal(4, tempered.Fidelity.Temperature);
+        // The same stored bytes, so the T = 1 figures agree; at T = 4 it is its own measurement of what top-2 loses.
+        Assert.Equal(plain.Fidelity.MeanKl, tempered.Fidelity.MeanKl);
+        Assert.True(tempered.Fidelity.MeanKlAtTemperature > 1e-4);
+        Assert.NotEqual(tempered.Fidelity.MeanKl, tempered.Fidelity.MeanKlAtTemperature!.Value, 6);
+        Assert.InRange(exact.Fidelity.MeanKlAtTemperature!.Value, 0, 1e-6);
+        using var reader = TeacherCacheReader.Open(folder.Cache("tempered"));
+        Assert.Equal(tempered.Fidelity, reader.Manifest.Fidelity);
+    }
+
     [Theory]
     [InlineData(2, CachePrecisions.Fp16, 1)]
     [InlineData(3, CachePrecisions.Fp16, 2)]

@@ -36,11 +36,13 @@ internal static class CacheFixtures
     public static CacheWriteResult Write(
         string directory, CacheSpec spec, nn.Module<Tensor, Tensor>? teacher = null,
         IReadOnlyDictionary<string, ISegmentationDataset>? splits = null, CacheIdentity? identity = null,
-        Action<int, int>? progress = null, CancellationToken cancellationToken = default, int batchSize = 4)
+        Action<int, int>? progress = null, CancellationToken cancellationToken = default, int batchSize = 4,
+        double? fidelityTemperature = null)
     {
         using var owned = teacher is null ? Teacher() : null;
         return TeacherCacheWriter.Write(
-            teacher ?? owned!, splits ?? Splits(), spec, identity ?? Identity, directory, CPU, batchSize, progress, cancellationToken);
+            teacher ?? owned!, splits ?? Splits(), spec, identity ?? Identity, directory, CPU, batchSize, progress, cancellationToken,
+            fidelityTemperature);
     }
 
     /// <summary>The teacher's exact class probabilities float32 [N, K, H, W] for images of a split.</summary>

@@ -17,15 +17,17 @@ public sealed class TeacherMapWarpTests
     static TeacherMapWarpTests() => TorchTestSetup.Ensure();
 
     [Theory]
-    [InlineData(3, CachePrecisions.Fp16, true)]
-    [InlineData(3, CachePrecisions.Fp32, true)]
-    [InlineData(CacheFixtures.NumClasses, CachePrecisions.Fp16, true)]
-    [InlineData(3, CachePrecisions.Fp16, false)]
-    public void PreparedAheadEqualsTheTorchPath(int topK, string precision, bool augmented)
+    [InlineData(3, CachePrecisions.Fp16, true, 1.0)]
+    [InlineData(3, CachePrecisions.Fp32, true, 1.0)]
+    [InlineData(CacheFixtures.NumClasses, CachePrecisions.Fp16, true, 1.0)]
+    [InlineData(3, CachePrecisions.Fp16, false, 1.0)]
+    [InlineData(3, CachePrecisions.Fp16, true, 2.0)]
+    [InlineData(2, CachePrecisions.Fp32, false, 4.0)]
+    public void PreparedAheadEqualsTheTorchPath(int topK, string precision, bool augmented, double temperature)
     {
         using var folder = new ScratchFolder();
         CacheFixtures.Write(folder.Cache(), new CacheSpec(topK, precision));
-        using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
+        using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true, temperature: temperature);
         using var scope = NewDisposeScope();
         var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0.15, MaxRotationDegrees: 25, Scale: [0.7, 1.3]), seed: 11);
         const int size = CacheFixtures.Size;

@@ -41,8 +41,9 @@ public sealed class CacheJobKind(
         "Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
         + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
         + "or with `form: \"logits\"` every class's logit (for methods that need logits, such as `cwd`), "
-        + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact, "
-        + "argmax agreement, bytes per image, ratio to dense fp32) in `result`. If the teacher job is still running, "
+        + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact "
+        + "at T = 1 and at `temperature`, the distillation temperature, argmax agreement, bytes per image, ratio to dense "
+        + "fp32) in `result`. If the teacher job is still running, "
         + "the cache job waits for it. To try the example, replace `teacherJobId` with the `id` that "
         + "`POST /api/jobs/teacher` answered (or one from `GET /api/jobs?kind=teacher&status=succeeded`).");
 
@@ -60,6 +61,8 @@ public sealed class CacheJobKind(
     {
         var errors = new ValidationErrors();
         DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, request.Form, errors);
+        errors.Require(request.Temperature is > 0 and <= 100 && double.IsFinite(request.Temperature), "temperature",
+            "temperature must be greater than 0 and at most 100.");
         TrainingRequestValidator.ValidateDevice(request.Device, errors);
         using var db = dbFactory.CreateDbContext();
         var teacher = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teacher, errors);
@@ -79,7 +82,8 @@ public sealed class CacheJobKind(
         errors.ThrowIfAny();
 
         var topK = request.Form == CacheForms.Logits ? datasets.NumClasses(teacher!.DatasetId) : request.TopK;
-        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, request.Precision, request.Scale, request.Device, request.Form);
+        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, request.Precision, request.Scale, request.Device, request.Form,
+            request.Temperature);
         return JobRecords.New(Name, datasetId, spec, request.Device, 1, teacher.Id);
     }
 
@@ -109,10 +113,12 @@ public sealed class CacheJobKind(
             DeviceResolver.Resolve(device), BatchSize,
             (done, total) => progress.ReportProgress(new TrainingProgress(
                 1, 1, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), double.NaN)),
-            cancellationToken);
+            cancellationToken, spec.Temperature);
 
-        logger.LogInformation("Cache job {JobId}: {Bytes} bytes, KL {Kl:E3}, argmax agreement {Agreement:P2}",
-            job.Id, result.TotalBytes, result.Fidelity.MeanKl, result.Fidelity.ArgmaxAgreement);
+        logger.LogInformation(
+            "Cache job {JobId}: {Bytes} bytes ({BytesPerImage:N0} per image), KL {Kl:E3} (at T = {Temperature}: {KlAtT:E3}), argmax agreement {Agreement:P2}",
+            job.Id, result.TotalBytes, result.Fidelity.BytesPerImage, result.Fidelity.MeanKl, spec.Temperature,
+            result.Fidelity.MeanKlAtTemperature, result.Fidelity.ArgmaxAgreement);
         return new JobOutcome(null, new CacheResult(
             teacher.NumClasses, imageSize.Height, imageSize.Width, spec.TopK, spec.Precision, spec.Scale,
             splits.ToDictionary(s => s.Key, s => s.Value.Count), result.TotalBytes, result.Fidelity, spec.Form));

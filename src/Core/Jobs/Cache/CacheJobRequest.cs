@@ -14,16 +14,20 @@ public sealed record CacheJobRequest(
     string Precision = CachePrecisions.Fp16,
     int Scale = 1,
     string Device = "auto",
-    string Form = CacheForms.TopK)
+    string Form = CacheForms.TopK,
+    double Temperature = 2.0)
 {
     public static readonly IReadOnlyList<string> DefaultSplits = ["train"];
 }
 
 /// <summary>A cache job as stored and run: the teacher and dataset resolved, the splits filled in.</summary>
-/// <remarks><see cref="TopK"/> is the number of classes for a logits cache.</remarks>
+/// <remarks>
+/// <see cref="TopK"/> is the number of classes for a logits cache. <see cref="Temperature"/> is the distillation temperature
+/// the job also measures its fidelity at (students may use another).
+/// </remarks>
 public sealed record CacheJobSpec(
     Guid TeacherJobId, string DatasetId, IReadOnlyList<string> Splits, int TopK, string Precision, int Scale, string Device,
-    string Form = CacheForms.TopK)
+    string Form = CacheForms.TopK, double Temperature = 2.0)
 {
     public CacheSpec ToCacheSpec() => new(TopK, Precision, Scale, Form);
 }

@@ -195,7 +195,7 @@ public sealed class DistillJobKind(
                     + $"{reader.Manifest.DatasetFingerprint[..12]}…), not from '{spec.DatasetId}' at {imageSize} "
                     + $"(fingerprint {expected[..12]}…).");
             reader.VerifyAll();
-            return new OfflineTeacherSignal(reader, ownsReader: true);
+            return new OfflineTeacherSignal(reader, ownsReader: true, temperature: spec.Distillation.Temperature);
         }
         catch
         {
