@@ -60,6 +60,25 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     }
 
     [Fact]
+    public async Task AnOnlineStudentAtAnotherSizeThanItsTeacherIsA400NamingItsImageSize()
+    {
+        var teacherId = await SubmitAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob());
+        var student = new
+        {
+            teacherJobId = teacherId,
+            model = new { baseChannels = 4, depth = 2 },
+            training = new { epochs = 1, batchSize = 8, imageSize = new { width = 48, height = 32 } },
+            distillation = new { mode = "online" },
+            device = "cpu",
+        };
+
+        var response = await _client.PostAsJsonAsync("/api/jobs/distill", student);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("32×32", (await ErrorsAsync(response)).GetProperty("training.imageSize")[0].GetString());
+    }
+
+    [Fact]
     public async Task TheFeatureMethodOnlineIsAccepted()
     {
         var teacherId = await SubmitAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob());

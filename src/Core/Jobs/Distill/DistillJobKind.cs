@@ -95,6 +95,10 @@ public sealed class DistillJobKind(
                 "Online distillation needs teacherJobId.");
             if (upstream is not null && upstream.DatasetId != spec.DatasetId)
                 errors.Add("datasetId", $"Teacher job {upstream.Id} was trained on '{upstream.DatasetId}', not '{spec.DatasetId}'.");
+            // The teacher sees the student's batches: at another size its outputs would be of another model.
+            if (upstream is not null && JobRecords.Spec<TeacherJobSpec>(upstream).Training.ImageSize is var teacherSize
+                && teacherSize != spec.Training.ImageSize)
+                errors.Add("training.imageSize", $"training.imageSize must equal the teacher's image size, {teacherSize}.");
         }
         errors.ThrowIfAny();
         return JobRecords.New(Name, spec.DatasetId, spec, spec.Device, spec.Training.Epochs, upstream?.Id);
