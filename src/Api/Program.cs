@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Records, blobs, datasets, the Hangfire client, and (embedded default) a job server in this process.
 builder.AddDistillCore();
 builder.AddApi();
+builder.UseDefaultUrlUnlessConfigured();
 
 var app = builder.Build();
 

@@ -18,7 +18,7 @@ public sealed class PipelinePostgresTests(PostgresFixture postgres)
         }, null);
         using var api = new DistillApiFactory(settings);
         var client = api.CreateClient();
-        await using var worker = WorkerProcess.Start(new Dictionary<string, string?>(settings) { ["Storage:DataRoot"] = api.DataRoot });
+        await using var worker = HostProcess.Start(new Dictionary<string, string?>(settings) { ["Storage:DataRoot"] = api.DataRoot });
 
         var pipeline = await PipelineWalkthrough.RunAsync(client);
 

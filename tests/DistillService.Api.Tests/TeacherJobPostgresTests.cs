@@ -22,7 +22,7 @@ public sealed class TeacherJobPostgresTests(PostgresFixture postgres)
         var client = api.CreateClient(); // starts the API, which migrates the schema
 
         var workerSettings = new Dictionary<string, string?>(settings) { ["Storage:DataRoot"] = api.DataRoot };
-        await using var worker = WorkerProcess.Start(workerSettings);
+        await using var worker = HostProcess.Start(workerSettings);
 
         var job = await TeacherJobWalkthrough.RunAsync(client, expectedEpochs: 2);
 

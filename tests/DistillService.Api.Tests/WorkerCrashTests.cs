@@ -41,8 +41,8 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         var (api, settings) = await StartApiAsync("crash", "00:00:08");
         using var _ = api;
         var client = api.CreateClient();
-        await using var first = WorkerProcess.Start(settings);
-        await using var second = WorkerProcess.Start(settings);
+        await using var first = HostProcess.Start(settings);
+        await using var second = HostProcess.Start(settings);
 
         var location = await SubmitAsync(client);
         var running = await WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 3);
@@ -71,8 +71,8 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         var (api, settings) = await StartApiAsync("sliding", "00:00:03");
         using var _ = api;
         var client = api.CreateClient();
-        await using var first = WorkerProcess.Start(settings);
-        await using var second = WorkerProcess.Start(settings);
+        await using var first = HostProcess.Start(settings);
+        await using var second = HostProcess.Start(settings);
 
         // Several times the 3 s timeout even on a fast, quiet machine (12 epochs took 4.9 s in CI).
         const int longRun = 40;
@@ -97,7 +97,7 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         var (api, settings) = await StartApiAsync("restart", "00:00:08", server);
         using var _ = api;
         var client = api.CreateClient();
-        await using var worker = WorkerProcess.Start(settings);
+        await using var worker = HostProcess.Start(settings);
 
         var location = await SubmitAsync(client);
         await WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);

@@ -14,6 +14,9 @@ namespace DistillService.Api.Extensions;
 
 public static class ApiExtensions
 {
+    /// <summary>Where the API listens when nothing says otherwise: this machine only, on the documented port.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -34,6 +37,21 @@ public static class ApiExtensions
 
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         if (worker.InProcess) builder.AddDistillJobServer();
+        return builder;
+    }
+
+    /// <summary>
+    /// Listens on <see cref="DefaultUrl"/> unless the platform's settings name addresses: <c>ASPNETCORE_URLS</c>,
+    /// <c>--urls</c>, <c>Urls</c>, or <c>ASPNETCORE_HTTP_PORTS</c>/<c>HTTPS_PORTS</c> (what container platforms set).
+    /// </summary>
+    public static WebApplicationBuilder UseDefaultUrlUnlessConfigured(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (string.IsNullOrWhiteSpace(configuration["urls"]) && string.IsNullOrWhiteSpace(configuration["http_ports"])
+            && string.IsNullOrWhiteSpace(configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
         return builder;
     }
 

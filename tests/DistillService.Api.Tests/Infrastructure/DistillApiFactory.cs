@@ -46,7 +46,7 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:DataRoot", DataRoot);
-        // appsettings.json listens on 127.0.0.1:5080; hosts on real Kestrel (UseKestrel) would all bind it, and
+        // The API listens on 127.0.0.1:5080 unless told otherwise; hosts on real Kestrel (UseKestrel) would all bind it, and
         // Linux spreads connections over sockets bound with SO_REUSEPORT: one test's requests reached another's host.
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         builder.ConfigureLogging(logging => logging.AddProvider(ServerErrors));

@@ -4,15 +4,15 @@ using System.Text;
 namespace DistillService.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The real <c>src/Worker</c> host as a separate process (its own build output, started with
+/// A real host (<c>src/Worker</c>, or <c>src/Api</c>) as a separate process (its own build output, started with
 /// <c>dotnet</c>), configured through environment variables as in production.
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable
+public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private WorkerProcess(Process process) => _process = process;
+    private HostProcess(Process process) => _process = process;
 
     public int ProcessId => _process.Id;
 
@@ -21,27 +21,33 @@ public sealed class WorkerProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>The Worker host.</summary>
+    public static HostProcess Start(IReadOnlyDictionary<string, string?> settings) => Start("Worker", settings);
+
+    /// <param name="project">"Worker" or "Api": the folder under src/ and the assembly's last name part.</param>
+    /// <param name="arguments">Command-line arguments after the assembly.</param>
+    public static HostProcess Start(string project, IReadOnlyDictionary<string, string?> settings, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet", [WorkerAssemblyPath()])
+        var assembly = AssemblyPath(project);
+        var info = new ProcessStartInfo("dotnet", [assembly, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(WorkerAssemblyPath())!,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var worker = new WorkerProcess(process);
-        process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
+        var host = new HostProcess(process);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return worker;
+        return host;
     }
 
     /// <summary>Ends the process at once, as a crash would.</summary>
@@ -64,7 +70,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    private static string WorkerAssemblyPath()
+    private static string AssemblyPath(string project)
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "DistillService.sln")))
@@ -75,7 +81,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 #else
         const string configuration = "Release";
 #endif
-        var path = Path.Combine(directory.FullName, "src", "Worker", "bin", configuration, "net10.0", "DistillService.Worker.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("The Worker is not built; build the solution first.", path);
+        var path = Path.Combine(directory.FullName, "src", project, "bin", configuration, "net10.0", $"DistillService.{project}.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"The {project} host is not built; build the solution first.", path);
     }
 }
