@@ -1,3 +1,4 @@
+using DistillService.Core.Data;
 using DistillService.Core.Tests.Support;
 using DistillService.Core.Training;
 using Xunit.Abstractions;
@@ -30,6 +31,31 @@ public sealed class TeacherTrainerTests(ITestOutputHelper output)
         Assert.True(outcome.FinalValidation.MeanIoU > 0.25, $"val mIoU {outcome.FinalValidation.MeanIoU:F3}");
         Assert.Equal(last.Validation, outcome.FinalValidation);
         Assert.Null(outcome.ResumedFromEpoch);
+    }
+
+    [Fact]
+    public void BatchesWhoseEveryPixelIsVoidDoNotCountAsDivergence()
+    {
+        // Every other sample unlabelled: with batches of one, half the steps see no labelled pixel at all.
+        var train = new HalfVoid(TinyRuns.Shapes("train", 8));
+        var callbacks = new RecordingCallbacks();
+
+        using var outcome = new TeacherRun(TinyRuns.Options(epochs: 2, batchSize: 1)).Train(train, TinyRuns.Shapes("val", 4), callbacks, CancellationToken.None);
+
+        Assert.Equal(2, callbacks.Epochs.Count);
+        Assert.All(callbacks.Epochs, e => Assert.True(double.IsFinite(e.TrainLoss) && e.TrainLoss > 0, $"epoch loss {e.TrainLoss}"));
+    }
+
+    private sealed class HalfVoid(ISegmentationDataset inner) : ISegmentationDataset
+    {
+        public IReadOnlyList<SegmentationClass> Classes => inner.Classes;
+        public int Count => inner.Count;
+
+        public SegmentationSample Get(int index)
+        {
+            var sample = inner.Get(index);
+            return index % 2 == 0 ? sample with { Mask = Enumerable.Repeat(Labels.Ignore, sample.Mask.Length).ToArray() } : sample;
+        }
     }
 
     [Fact]
