@@ -53,7 +53,7 @@ public sealed class ChannelWiseDivergence(DistillationSpec spec, Tensor? classWe
         ArgumentNullException.ThrowIfNull(studentLogits);
         ArgumentNullException.ThrowIfNull(teacherLogits);
         ArgumentNullException.ThrowIfNull(labels);
-        Validate(studentLogits, teacherLogits, labels, temperature);
+        DenseMapChecks.StudentTeacherLabels(studentLogits, teacherLogits, "logits", labels, temperature);
 
         using var scope = NewDisposeScope();
         // [N, 1, H·W], broadcast over the class channels.
@@ -77,22 +77,4 @@ public sealed class ChannelWiseDivergence(DistillationSpec spec, Tensor? classWe
 
     private static Tensor SpatialLogSoftmax(Tensor logits, Tensor excluded, Scalar inverseTemperature) =>
         F.log_softmax(logits.flatten(2).mul(inverseTemperature).masked_fill(excluded, NegativeInfinity), 2);
-
-    private static void Validate(Tensor studentLogits, Tensor teacherLogits, Tensor labels, double temperature)
-    {
-        if (studentLogits.dim() != 4) throw new ArgumentException($"Student logits must be [N, K, H, W]; got {Shape(studentLogits)}.", nameof(studentLogits));
-        if (!teacherLogits.shape.SequenceEqual(studentLogits.shape))
-        {
-            throw new ArgumentException(
-                $"Teacher logits must have the student's shape {Shape(studentLogits)}; got {Shape(teacherLogits)}.", nameof(teacherLogits));
-        }
-        if (labels.dim() != 3 || labels.shape[0] != studentLogits.shape[0] || labels.shape[1] != studentLogits.shape[2] || labels.shape[2] != studentLogits.shape[3])
-        {
-            throw new ArgumentException(
-                $"Labels must be [N, H, W] = [{studentLogits.shape[0]}, {studentLogits.shape[2]}, {studentLogits.shape[3]}]; got {Shape(labels)}.", nameof(labels));
-        }
-        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be positive.");
-    }
-
-    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }

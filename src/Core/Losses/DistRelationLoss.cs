@@ -56,7 +56,7 @@ public sealed class DistRelationLoss(DistillationSpec spec, Tensor? classWeights
         ArgumentNullException.ThrowIfNull(studentLogits);
         ArgumentNullException.ThrowIfNull(teacherLogProbabilities);
         ArgumentNullException.ThrowIfNull(labels);
-        Validate(studentLogits, teacherLogProbabilities, labels, temperature);
+        DenseMapChecks.StudentTeacherLabels(studentLogits, teacherLogProbabilities, "log-probabilities", labels, temperature);
 
         using var scope = NewDisposeScope();
         var labelled = labels.ne(TorchScalars.Ignore).flatten().nonzero().squeeze(1);
@@ -95,22 +95,4 @@ public sealed class DistRelationLoss(DistillationSpec spec, Tensor? classWeights
         var scale = linalg.vector_norm(centredA, dims: [1]).mul(linalg.vector_norm(centredB, dims: [1])).add(EpsilonScalar);
         return covariance.div(scale).mean().neg().add(TorchScalars.One);
     }
-
-    private static void Validate(Tensor studentLogits, Tensor teacherLogProbabilities, Tensor labels, double temperature)
-    {
-        if (studentLogits.dim() != 4) throw new ArgumentException($"Student logits must be [N, K, H, W]; got {Shape(studentLogits)}.", nameof(studentLogits));
-        if (!teacherLogProbabilities.shape.SequenceEqual(studentLogits.shape))
-        {
-            throw new ArgumentException(
-                $"Teacher log-probabilities must have the student's shape {Shape(studentLogits)}; got {Shape(teacherLogProbabilities)}.", nameof(teacherLogProbabilities));
-        }
-        if (labels.dim() != 3 || labels.shape[0] != studentLogits.shape[0] || labels.shape[1] != studentLogits.shape[2] || labels.shape[2] != studentLogits.shape[3])
-        {
-            throw new ArgumentException(
-                $"Labels must be [N, H, W] = [{studentLogits.shape[0]}, {studentLogits.shape[2]}, {studentLogits.shape[3]}]; got {Shape(labels)}.", nameof(labels));
-        }
-        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be positive.");
-    }
-
-    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }

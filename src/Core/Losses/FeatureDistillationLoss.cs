@@ -89,15 +89,13 @@ public sealed class FeatureDistillationLoss : ITrainingObjective
     {
         if (adaptedStudent.dim() != 4)
         {
-            throw new ArgumentException($"Adapted student features must be [N, C, h, w]; got {Shape(adaptedStudent)}.", nameof(adaptedStudent));
+            throw new ArgumentException($"Adapted student features must be [N, C, h, w]; got {DenseMapChecks.Shape(adaptedStudent)}.", nameof(adaptedStudent));
         }
         if (teacherFeatures.dim() != 4 || teacherFeatures.shape[0] != adaptedStudent.shape[0] || teacherFeatures.shape[1] != adaptedStudent.shape[1])
         {
             throw new ArgumentException(
-                $"Teacher features must be [N, C, h', w'] with N = {adaptedStudent.shape[0]}, C = {adaptedStudent.shape[1]}; got {Shape(teacherFeatures)}.",
+                $"Teacher features must be [N, C, h', w'] with N = {adaptedStudent.shape[0]}, C = {adaptedStudent.shape[1]}; got {DenseMapChecks.Shape(teacherFeatures)}.",
                 nameof(teacherFeatures));
         }
     }
-
-    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }
