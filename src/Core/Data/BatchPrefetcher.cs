@@ -21,15 +21,13 @@ public class BatchPrefetcher<TBatch> : IDisposable
 {
     /// <summary>
     /// One batch ahead: data workers run at the lowest priority and mostly finish a batch while the trainer waits for
-    /// it, on every core; a second batch in flight would take half of them (measured, end-to-end over pure offline-KD image
-    /// rate at 128²: 0.92–0.99 in five runs with depth 1; 0.88, 0.89 and 0.99 in three with depth 2).
+    /// it, on every core; a second batch in flight would take half of them (measurements: docs/performance.md).
     /// </summary>
     public const int DefaultDepth = 1;
 
     // How long the trainer waits for a data worker before loading the batch itself. While the trainer waits, its core
-    // is free and a worker finishes a 128² offline-KD batch within this (waits measured up to 18 ms); a worker that
-    // other work starves gets no CPU in it. Waiting as long as the trainer's own load (up to 100 ms) helped at 256²
-    // (0.88 → 0.92–0.96) but made a test whose other thread collects garbage nonstop take 1–9 min instead of 21 s.
+    // is free and a worker finishes a 128² offline-KD batch within this; a worker that other work starves gets no CPU
+    // in it, and waiting longer for one stalls training (measurements: docs/performance.md).
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(25);
 
     private readonly ISegmentationDataset _data;
