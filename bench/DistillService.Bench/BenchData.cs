@@ -34,7 +34,8 @@ internal sealed class RandomDataset : ISegmentationDataset
 
 /// <summary>
 /// The built-in synthetic-shapes set presented with K classes: its 7 real classes plus unused ones, so that
-/// end-to-end runs have the same K (12 by default, as in PERF-NOTES) as the pure steps they are compared with.
+/// end-to-end runs have the same K (12 by default, the reference models' K in docs/performance.md) as the pure steps
+/// they are compared with.
 /// Labels stay 0–6, which are valid ids of a K-class model.
 /// </summary>
 internal sealed class PaddedClasses(ISegmentationDataset inner, int numClasses) : ISegmentationDataset

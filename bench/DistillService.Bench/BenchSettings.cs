@@ -3,8 +3,8 @@ using System.Globalization;
 namespace DistillService.Bench;
 
 /// <summary>
-/// Settings of the step benchmark, from <c>--name value</c> pairs. The model sizes default to the ones the
-/// issue's reference figures were measured with (teacher C=32, student C=8, D=4, K=12).
+/// Settings of the step benchmark, from <c>--name value</c> pairs. The model sizes default to the reference models of
+/// docs/performance.md (teacher C=32, student C=8, D=4, K=12).
 /// </summary>
 internal sealed record BenchSettings(
     int Size, int Batch, int Threads, int Iters, int Warmup, string Device, int Classes,

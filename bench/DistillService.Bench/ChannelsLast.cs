@@ -4,7 +4,7 @@ namespace DistillService.Bench;
 
 /// <summary>
 /// Channels-last (NHWC-strided) tensors in TorchSharp 0.107, which has no memory_format argument: permute to
-/// NHWC, make contiguous, permute back to an NCHW view with NHWC strides (PERF-NOTES). oneDNN convolutions then
+/// NHWC, make contiguous, permute back to an NCHW view with NHWC strides. oneDNN convolutions then
 /// keep activations channels-last through the network. Only used by the variants measurement.
 /// </summary>
 internal static class ChannelsLast

@@ -41,7 +41,7 @@ internal sealed record KdBenefitSettings
 
     /// <summary>
     /// Torch intra-op threads. 1 by default: on a shared 2-core machine under load, two OpenMP threads made an
-    /// epoch 7× slower than one (measured 54 s vs 7.9 s); on an idle machine --threads 2 is faster.
+    /// epoch several times slower than one; on an idle machine --threads 2 is faster (measurements: docs/performance.md).
     /// </summary>
     public int Threads { get; init; } = 1;
     /// <summary>Free text copied into every summary line, to tell settings apart in a sweep.</summary>

@@ -17,9 +17,9 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly DistillApiFactory _factory;
+    private readonly DistillApiFactory factory;
 
-    public ApiKeyTests(Host host) => _factory = host.Factory;
+    public ApiKeyTests(Host host) => factory = host.Factory;
 
     public static TheoryData<string, string> GuardedRequests => new()
     {
@@ -37,7 +37,7 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
     [MemberData(nameof(GuardedRequests))]
     public async Task MutationsAndDownloadsNeedAValidKey(string method, string url)
     {
-        var client = _factory.CreateClient();
+        var client = factory.CreateClient();
         foreach (var key in new[] { null, "", "wrong-key", "FIRST-KEY", "first-key-and-more" })
         {
             var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(method, url) };
@@ -68,7 +68,7 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
     [InlineData("/health")]
     public async Task ReadingStatusNeedsNoKey(string url)
     {
-        var response = await _factory.CreateClient().GetAsync(url);
+        var response = await factory.CreateClient().GetAsync(url);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

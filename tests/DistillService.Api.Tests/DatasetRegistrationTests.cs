@@ -19,19 +19,19 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly Host _host;
-    private readonly HttpClient _client;
+    private readonly Host host;
+    private readonly HttpClient client;
 
     public DatasetRegistrationTests(Host host)
     {
-        _host = host;
-        _client = host.Factory.CreateClient();
+        this.host = host;
+        client = host.Factory.CreateClient();
     }
 
-    private string NewFolder() => Path.Combine(_host.DatasetsRoot, $"set-{Guid.NewGuid():N}"[..12]);
+    private string NewFolder() => Path.Combine(host.DatasetsRoot, $"set-{Guid.NewGuid():N}"[..12]);
 
     private Task<HttpResponseMessage> Register(string name, string format, string path) =>
-        _client.PostAsJsonAsync("/api/datasets", new { name, format, path });
+        client.PostAsJsonAsync("/api/datasets", new { name, format, path });
 
     private static async Task<string[]> Errors(HttpResponseMessage response, string field)
     {
@@ -51,7 +51,7 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = $"street-scenes-{relative}";
         Assert.EndsWith($"/api/datasets/{id}", response.Headers.Location?.ToString());
-        var dataset = await _client.GetFromJsonAsync<JsonElement>($"/api/datasets/{id}");
+        var dataset = await client.GetFromJsonAsync<JsonElement>($"/api/datasets/{id}");
         Assert.Equal("folder", dataset.GetProperty("format").GetString());
         Assert.Equal(relative, dataset.GetProperty("path").GetString());
         Assert.Equal(DatasetFixtures.FolderClassNames, dataset.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
@@ -68,7 +68,7 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
         var sizes = dataset.GetProperty("splits").GetProperty("train").GetProperty("imageSizes");
         Assert.Equal((16, 12, 2), (sizes[0].GetProperty("width").GetInt32(), sizes[0].GetProperty("height").GetInt32(), sizes[0].GetProperty("count").GetInt32()));
 
-        var all = await _client.GetFromJsonAsync<JsonElement[]>("/api/datasets");
+        var all = await client.GetFromJsonAsync<JsonElement[]>("/api/datasets");
         Assert.Contains(all!, d => d.GetProperty("id").GetString() == id);
     }
 
@@ -79,15 +79,15 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
     [InlineData("linked-outside")]
     public async Task PathsThatResolveOutsideTheDatasetsRootAreRefused(string path)
     {
-        var outside = Path.Combine(_host.Factory.DataRoot, "outside");
+        var outside = Path.Combine(host.Factory.DataRoot, "outside");
         DatasetFixtures.Folder(outside);
-        var link = Path.Combine(_host.DatasetsRoot, "linked-outside");
+        var link = Path.Combine(host.DatasetsRoot, "linked-outside");
         if (!Path.Exists(link)) Directory.CreateSymbolicLink(link, outside);
 
         var errors = await Errors(await Register("escape", "folder", path), "path");
 
         Assert.Matches("relative|'\\.\\.'|outside", Assert.Single(errors));
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/escape")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/datasets/escape")).StatusCode);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
         Assert.StartsWith("train/masks/img_002.png: the mask is 8×6", errors[1]);
         Assert.StartsWith("train/masks/img_003.png: label values 3", errors[2]);
         Assert.StartsWith("val/images/img_004.png: not a readable image", errors[3]);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/broken-set")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/datasets/broken-set")).StatusCode);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
     [Fact]
     public async Task NameFormatAndPathAreRequired()
     {
-        var response = await _client.PostAsJsonAsync("/api/datasets", new { format = "tiff-stack" });
+        var response = await client.PostAsJsonAsync("/api/datasets", new { format = "tiff-stack" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
@@ -148,7 +148,7 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
     [Fact]
     public async Task AnUnknownDatasetIsNotFound()
     {
-        var response = await _client.GetAsync("/api/datasets/no-such-set");
+        var response = await client.GetAsync("/api/datasets/no-such-set");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

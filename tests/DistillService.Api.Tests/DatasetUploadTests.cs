@@ -13,17 +13,17 @@ public sealed class DatasetUploadTests : IDisposable
 {
     private const long UploadLimit = 64 * 1024;
 
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded(new Dictionary<string, string?>
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded(new Dictionary<string, string?>
     {
         ["Worker:InProcess"] = "false",
         ["Datasets:MaxUploadBytes"] = UploadLimit.ToString(),
     });
-    private readonly TempFolder _work = new();
-    private readonly HttpClient _client;
+    private readonly TempFolder work = new();
+    private readonly HttpClient client;
 
-    public DatasetUploadTests() => _client = _factory.CreateClient();
+    public DatasetUploadTests() => client = factory.CreateClient();
 
-    private string DatasetsRoot => Path.Combine(_factory.DataRoot, "datasets");
+    private string DatasetsRoot => Path.Combine(factory.DataRoot, "datasets");
 
     private static MultipartFormDataContent Form(string zipPath, string name = "uploaded camvid", string format = "camvid")
     {
@@ -40,8 +40,8 @@ public sealed class DatasetUploadTests : IDisposable
     /// <summary>A CamVid (SegNet layout) fixture zipped inside a wrapper folder, as people usually zip.</summary>
     private string CamVidZip(Action<ZipArchive>? extra = null)
     {
-        var fixture = DatasetFixtures.CamVidSegNet(_work.Combine("camvid"));
-        var zip = _work.Combine($"{Guid.NewGuid():N}.zip");
+        var fixture = DatasetFixtures.CamVidSegNet(work.Combine("camvid"));
+        var zip = work.Combine($"{Guid.NewGuid():N}.zip");
         ZipFile.CreateFromDirectory(fixture.Root, zip, CompressionLevel.Fastest, includeBaseDirectory: true);
         if (extra is not null)
         {
@@ -73,7 +73,7 @@ public sealed class DatasetUploadTests : IDisposable
     [Fact]
     public async Task AnUploadedZipIsExtractedUnderUploadsAndRegisteredWithItsStatistics()
     {
-        var response = await _client.PostAsync("/api/datasets/upload", Form(CamVidZip()));
+        var response = await client.PostAsync("/api/datasets/upload", Form(CamVidZip()));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var dataset = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -94,13 +94,13 @@ public sealed class DatasetUploadTests : IDisposable
     {
         var zip = CamVidZip(archive => AddEntry(archive, entry, "/etc/passwd", unixMode));
 
-        var errors = await FileErrors(await _client.PostAsync("/api/datasets/upload", Form(zip)));
+        var errors = await FileErrors(await client.PostAsync("/api/datasets/upload", Form(zip)));
 
         Assert.StartsWith(entry, Assert.Single(errors));
         Assert.Contains(expected, errors[0]);
         AssertNothingLeftBehind();
-        Assert.False(File.Exists(Path.Combine(_factory.DataRoot, "escaped.txt")));
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/uploaded-camvid")).StatusCode);
+        Assert.False(File.Exists(Path.Combine(factory.DataRoot, "escaped.txt")));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/datasets/uploaded-camvid")).StatusCode);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class DatasetUploadTests : IDisposable
             stream.Write(bytes);
         });
 
-        var response = await _client.PostAsync("/api/datasets/upload", Form(zip));
+        var response = await client.PostAsync("/api/datasets/upload", Form(zip));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("MaxUploadBytes", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
@@ -128,7 +128,7 @@ public sealed class DatasetUploadTests : IDisposable
     {
         var zip = CamVidZip(archive => archive.GetEntry("camvid/valannot/0001TP_000002.png")!.Delete());
 
-        var errors = await FileErrors(await _client.PostAsync("/api/datasets/upload", Form(zip)));
+        var errors = await FileErrors(await client.PostAsync("/api/datasets/upload", Form(zip)));
 
         Assert.Equal("val/0001TP_000002.png: missing mask valannot/0001TP_000002.png.", Assert.Single(errors));
         AssertNothingLeftBehind();
@@ -138,20 +138,20 @@ public sealed class DatasetUploadTests : IDisposable
     public async Task AFormWithoutTheZipOrWithABadFormatIsRefused()
     {
         var noFile = new MultipartFormDataContent { { new StringContent("x"), "name" }, { new StringContent("camvid"), "format" } };
-        Assert.Contains("file is required", (await FileErrors(await _client.PostAsync("/api/datasets/upload", noFile)))[0]);
+        Assert.Contains("file is required", (await FileErrors(await client.PostAsync("/api/datasets/upload", noFile)))[0]);
 
-        var badFormat = await _client.PostAsync("/api/datasets/upload", Form(CamVidZip(), format: "png-folder"));
+        var badFormat = await client.PostAsync("/api/datasets/upload", Form(CamVidZip(), format: "png-folder"));
         Assert.Equal(HttpStatusCode.BadRequest, badFormat.StatusCode);
         Assert.True((await badFormat.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("format", out _));
 
-        var notMultipart = await _client.PostAsJsonAsync("/api/datasets/upload", new { name = "x" });
+        var notMultipart = await client.PostAsJsonAsync("/api/datasets/upload", new { name = "x" });
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, notMultipart.StatusCode);
         AssertNothingLeftBehind();
     }
 
     public void Dispose()
     {
-        _factory.Dispose();
-        _work.Dispose();
+        factory.Dispose();
+        work.Dispose();
     }
 }

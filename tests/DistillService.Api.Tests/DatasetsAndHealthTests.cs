@@ -14,19 +14,19 @@ public sealed class DatasetsAndHealthTests : IClassFixture<DatasetsAndHealthTest
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly Host _host;
-    private readonly HttpClient _client;
+    private readonly Host host;
+    private readonly HttpClient client;
 
     public DatasetsAndHealthTests(Host host)
     {
-        _host = host;
-        _client = host.Factory.CreateClient();
+        this.host = host;
+        client = host.Factory.CreateClient();
     }
 
     [Fact]
     public async Task DatasetsListTheBuiltInSyntheticShapesWithItsClasses()
     {
-        var datasets = await _client.GetFromJsonAsync<JsonElement[]>("/api/datasets");
+        var datasets = await client.GetFromJsonAsync<JsonElement[]>("/api/datasets");
 
         var synthetic = Assert.Single(datasets!, d => d.GetProperty("id").GetString() == "synthetic-shapes");
         var classes = synthetic.GetProperty("classes");
@@ -39,7 +39,7 @@ public sealed class DatasetsAndHealthTests : IClassFixture<DatasetsAndHealthTest
     [Fact]
     public async Task HealthIsHealthyWhenTheDatabaseAnswers()
     {
-        var response = await _client.GetAsync("/health");
+        var response = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
     }
@@ -47,24 +47,24 @@ public sealed class DatasetsAndHealthTests : IClassFixture<DatasetsAndHealthTest
     [Fact]
     public async Task SwaggerServesTheDocumentWithARunnableTeacherExample()
     {
-        var ui = await _client.GetAsync("/swagger/index.html");
+        var ui = await client.GetAsync("/swagger/index.html");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
 
-        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var example = document.GetProperty("paths").GetProperty("/api/jobs/teacher").GetProperty("post")
             .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("examples")
             .EnumerateObject().First().Value.GetProperty("value");
         Assert.Equal("synthetic-shapes", example.GetProperty("datasetId").GetString());
 
         // The example is valid as it is: the API accepts it.
-        var submit = await _client.PostAsJsonAsync("/api/jobs/teacher", example);
+        var submit = await client.PostAsJsonAsync("/api/jobs/teacher", example);
         Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
     }
 
     [Fact]
     public async Task RootRedirectsToSwagger()
     {
-        var client = _host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var response = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/swagger", response.Headers.Location?.ToString());

@@ -24,13 +24,13 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly DistillApiFactory _factory;
-    private readonly HttpClient _client;
+    private readonly DistillApiFactory factory;
+    private readonly HttpClient client;
 
     public DistillationMethodValidationTests(Host host)
     {
-        _factory = host.Factory;
-        _client = host.Factory.CreateClient();
+        factory = host.Factory;
+        client = host.Factory.CreateClient();
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     {
         var teacherId = await SubmitAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob());
 
-        var response = await _client.PostAsJsonAsync("/api/jobs/distill", Student(teacherJobId: teacherId, method: "nope", mode: "online"));
+        var response = await client.PostAsJsonAsync("/api/jobs/distill", Student(teacherJobId: teacherId, method: "nope", mode: "online"));
 
         var errors = await ErrorsAsync(response);
         var message = errors.GetProperty("distillation.method")[0].GetString();
@@ -52,7 +52,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     {
         var cacheId = await SubmitCacheAsync(CacheForms.TopK);
 
-        var response = await _client.PostAsJsonAsync("/api/jobs/distill", Student(cacheJobId: cacheId, method: "feature", mode: "offline"));
+        var response = await client.PostAsJsonAsync("/api/jobs/distill", Student(cacheJobId: cacheId, method: "feature", mode: "offline"));
 
         var errors = await ErrorsAsync(response);
         Assert.True(errors.TryGetProperty("distillation.mode", out var mode), $"no error for distillation.mode: {errors}");
@@ -72,7 +72,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
             device = "cpu",
         };
 
-        var response = await _client.PostAsJsonAsync("/api/jobs/distill", student);
+        var response = await client.PostAsJsonAsync("/api/jobs/distill", student);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("32×32", (await ErrorsAsync(response)).GetProperty("training.imageSize")[0].GetString());
@@ -83,7 +83,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     {
         var teacherId = await SubmitAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob());
 
-        var response = await _client.PostAsJsonAsync("/api/jobs/distill", Student(teacherJobId: teacherId, method: "feature", mode: "online"));
+        var response = await client.PostAsJsonAsync("/api/jobs/distill", Student(teacherJobId: teacherId, method: "feature", mode: "online"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -93,7 +93,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     {
         var cacheId = await SubmitCacheAsync(CacheForms.TopK);
 
-        var response = await _client.PostAsJsonAsync("/api/jobs/distill", Student(cacheJobId: cacheId, method: "cwd", mode: "offline"));
+        var response = await client.PostAsJsonAsync("/api/jobs/distill", Student(cacheJobId: cacheId, method: "cwd", mode: "offline"));
 
         var errors = await ErrorsAsync(response);
         Assert.True(errors.TryGetProperty("cacheJobId", out var cache), $"no error for cacheJobId: {errors}");
@@ -105,7 +105,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     {
         var cacheId = await SubmitCacheAsync(CacheForms.Logits);
 
-        var response = await _client.PostAsJsonAsync("/api/jobs/distill", Student(cacheJobId: cacheId, method: "cwd", mode: "offline"));
+        var response = await client.PostAsJsonAsync("/api/jobs/distill", Student(cacheJobId: cacheId, method: "cwd", mode: "offline"));
 
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var job = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -126,7 +126,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     [Fact]
     public async Task APipelineWhoseStudentUsesCwdCachesTheTeachersLogits()
     {
-        var response = await _client.PostAsJsonAsync("/api/pipelines", new { student = new { distillation = new { method = "cwd" } } });
+        var response = await client.PostAsJsonAsync("/api/pipelines", new { student = new { distillation = new { method = "cwd" } } });
 
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var cache = await CacheSpecOfPipelineAsync(response);
@@ -137,7 +137,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     [Fact]
     public async Task APipelineWithTheDefaultMethodCachesTopKProbabilities()
     {
-        var response = await _client.PostAsJsonAsync("/api/pipelines", new { });
+        var response = await client.PostAsJsonAsync("/api/pipelines", new { });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var cache = await CacheSpecOfPipelineAsync(response);
@@ -147,7 +147,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     [Fact]
     public async Task APipelineWhoseStudentUsesCwdFromAnExplicitTopKCacheIsA400NamingCacheForm()
     {
-        var response = await _client.PostAsJsonAsync("/api/pipelines",
+        var response = await client.PostAsJsonAsync("/api/pipelines",
             new { cache = new { form = "top-k" }, student = new { distillation = new { method = "cwd" } } });
 
         var errors = await ErrorsAsync(response);
@@ -157,7 +157,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
     [Fact]
     public async Task APipelineWhoseStudentUsesFeaturesOfflineIsA400NamingTheStudentsMode()
     {
-        var response = await _client.PostAsJsonAsync("/api/pipelines", new { student = new { distillation = new { method = "feature" } } });
+        var response = await client.PostAsJsonAsync("/api/pipelines", new { student = new { distillation = new { method = "feature" } } });
 
         var errors = await ErrorsAsync(response);
         Assert.True(errors.TryGetProperty("student.distillation.mode", out _), $"no error for student.distillation.mode: {errors}");
@@ -183,7 +183,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
 
     private async Task<string> SubmitAsync(string url, object body)
     {
-        var response = await _client.PostAsJsonAsync(url, body);
+        var response = await client.PostAsJsonAsync(url, body);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{url}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
@@ -205,7 +205,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
 
     private async Task<JobRecord> JobRowAsync(string id)
     {
-        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContextAsync();
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContextAsync();
         return await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == Guid.Parse(id));
     }
 }

@@ -14,9 +14,9 @@ public sealed class DistillationValidationTests : IClassFixture<DistillationVali
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly HttpClient _client;
+    private readonly HttpClient client;
 
-    public DistillationValidationTests(Host host) => _client = host.Factory.CreateClient();
+    public DistillationValidationTests(Host host) => client = host.Factory.CreateClient();
 
     public static TheoryData<string, string, string> InvalidBodies => new()
     {
@@ -45,7 +45,7 @@ public sealed class DistillationValidationTests : IClassFixture<DistillationVali
     [MemberData(nameof(InvalidBodies))]
     public async Task InvalidFieldIsA400ProblemNamingTheField(string url, string body, string field)
     {
-        var response = await _client.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -55,7 +55,7 @@ public sealed class DistillationValidationTests : IClassFixture<DistillationVali
     [Fact]
     public async Task UnknownPipelineIsA404Problem()
     {
-        var response = await _client.GetAsync("/api/pipelines/7d1b9a9e-8a0c-4b59-9d5e-1f2a3b4c5d6e");
+        var response = await client.GetAsync("/api/pipelines/7d1b9a9e-8a0c-4b59-9d5e-1f2a3b4c5d6e");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }

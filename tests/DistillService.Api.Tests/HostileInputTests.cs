@@ -33,9 +33,9 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
 
     private const string Job = "7d1b9a9e-8a0c-4b59-9d5e-1f2a3b4c5d6e";
     private const int UploadLimit = 256 * 1024;
-    private readonly Host _host;
+    private readonly Host host;
 
-    public HostileInputTests(Host host) => _host = host;
+    public HostileInputTests(Host host) => this.host = host;
 
     public static TheoryData<string, string, string?, string?> Requests => new()
     {
@@ -128,7 +128,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
     public async Task HostileUploadGetsA4xxProblemAndTouchesNothing(string url, string upload)
     {
         var before = Snapshot();
-        var client = _host.Factory.CreateClient();
+        var client = host.Factory.CreateClient();
         var file = new ByteArrayContent(HostileFile(upload));
         file.Headers.ContentType = new MediaTypeHeaderValue(upload == "not-an-image" ? "image/png" : "application/zip");
         var form = new MultipartFormDataContent
@@ -143,7 +143,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
         Assert.InRange((int)response.StatusCode, 400, 499);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, Snapshot());
-        Assert.False(File.Exists(Path.Combine(_host.Factory.DataRoot, "escaped.txt")));
+        Assert.False(File.Exists(Path.Combine(host.Factory.DataRoot, "escaped.txt")));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
     }
 
@@ -184,7 +184,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
     public async Task HostileInputGetsA4xxProblemAndTouchesNothing(string method, string url, string? contentType, string? body)
     {
         var before = Snapshot();
-        var client = _host.Factory.CreateClient();
+        var client = host.Factory.CreateClient();
         var request = new HttpRequestMessage(new HttpMethod(method), url);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, contentType!);
 
@@ -200,6 +200,6 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Host>
     }
 
     // Every file under the data root except the databases, which legitimately change.
-    private string[] Snapshot() => Directory.GetFiles(_host.Factory.DataRoot, "*", SearchOption.AllDirectories)
+    private string[] Snapshot() => Directory.GetFiles(host.Factory.DataRoot, "*", SearchOption.AllDirectories)
         .Where(f => !Path.GetFileName(f).Contains(".db")).Order().ToArray();
 }

@@ -10,12 +10,12 @@ namespace DistillService.Api.Tests;
 /// <summary>GET /api/jobs/{id}/events: progress, one event per epoch, and a final end event, over real HTTP.</summary>
 public sealed class JobEventsTests : IDisposable
 {
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded();
 
     [Fact]
     public async Task StreamShowsProgressEveryEpochAndTheEndOfATinyJob()
     {
-        var client = _factory.CreateClient();
+        var client = factory.CreateClient();
         var submit = await client.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs: 3));
         var id = (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
 
@@ -46,7 +46,7 @@ public sealed class JobEventsTests : IDisposable
     [Fact]
     public async Task AFinishedJobReplaysItsEpochsAfterLastEventIdAndEnds()
     {
-        var client = _factory.CreateClient();
+        var client = factory.CreateClient();
         var submit = await client.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs: 2));
         var location = submit.Headers.Location!.ToString();
         await JobPolling.WaitForFinalStatusAsync(client, location, TimeSpan.FromMinutes(3));
@@ -62,7 +62,7 @@ public sealed class JobEventsTests : IDisposable
     [Fact]
     public async Task UnknownJobIsA404Problem()
     {
-        var response = await _factory.CreateClient().GetAsync($"/api/jobs/{Guid.NewGuid()}/events");
+        var response = await factory.CreateClient().GetAsync($"/api/jobs/{Guid.NewGuid()}/events");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -98,5 +98,5 @@ public sealed class JobEventsTests : IDisposable
         }
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 }

@@ -15,10 +15,10 @@ public sealed class JobValidationTests : IClassFixture<JobValidationTests.Host>
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly HttpClient _client;
-    private readonly ServerErrorLog _errors;
+    private readonly HttpClient client;
+    private readonly ServerErrorLog errors;
 
-    public JobValidationTests(Host host) => (_client, _errors) = (host.Factory.CreateClient(), host.Factory.ServerErrors);
+    public JobValidationTests(Host host) => (client, errors) = (host.Factory.CreateClient(), host.Factory.ServerErrors);
 
     public static TheoryData<string, string> InvalidBodies => new()
     {
@@ -44,15 +44,15 @@ public sealed class JobValidationTests : IClassFixture<JobValidationTests.Host>
     [MemberData(nameof(InvalidBodies))]
     public async Task InvalidFieldIsA400ProblemNamingTheField(string body, string field)
     {
-        var jobsBefore = (await _client.GetFromJsonAsync<JsonElement[]>("/api/jobs"))!.Length;
-        var response = await _client.PostAsync("/api/jobs/teacher", new StringContent(body, Encoding.UTF8, "application/json"));
+        var jobsBefore = (await client.GetFromJsonAsync<JsonElement[]>("/api/jobs"))!.Length;
+        var response = await client.PostAsync("/api/jobs/teacher", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for {field}: {problem}");
         Assert.True(messages.GetArrayLength() > 0);
-        Assert.Equal(jobsBefore, (await _client.GetFromJsonAsync<JsonElement[]>("/api/jobs"))!.Length);
+        Assert.Equal(jobsBefore, (await client.GetFromJsonAsync<JsonElement[]>("/api/jobs"))!.Length);
     }
 
     [Theory]
@@ -62,7 +62,7 @@ public sealed class JobValidationTests : IClassFixture<JobValidationTests.Host>
     [InlineData("{ \"training\": { \"epochs\": 1e40 } }")]
     public async Task MalformedJsonIsA400Problem(string body)
     {
-        var response = await _client.PostAsync("/api/jobs/teacher", new StringContent(body, Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync("/api/jobs/teacher", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -73,7 +73,7 @@ public sealed class JobValidationTests : IClassFixture<JobValidationTests.Host>
     [Fact]
     public async Task WrongContentTypeIsA415()
     {
-        var response = await _client.PostAsync("/api/jobs/teacher", new StringContent("epochs=3", Encoding.UTF8, "text/plain"));
+        var response = await client.PostAsync("/api/jobs/teacher", new StringContent("epochs=3", Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }
 
@@ -85,7 +85,7 @@ public sealed class JobValidationTests : IClassFixture<JobValidationTests.Host>
     [InlineData("/api/jobs/not-a-guid")]
     public async Task UnknownJobIsA404Problem(string url)
     {
-        var response = await _client.GetAsync(url);
+        var response = await client.GetAsync(url);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -94,9 +94,9 @@ public sealed class JobValidationTests : IClassFixture<JobValidationTests.Host>
     [Fact]
     public async Task ValidRequestWithDefaultsIsAccepted()
     {
-        var response = await _client.PostAsync("/api/jobs/teacher", new StringContent("{}", Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync("/api/jobs/teacher", new StringContent("{}", Encoding.UTF8, "application/json"));
 
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode}: {_errors}");
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode}: {errors}");
         var job = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("synthetic-shapes", job.GetProperty("datasetId").GetString());
         Assert.Equal(10, job.GetProperty("progress").GetProperty("epochs").GetInt32());

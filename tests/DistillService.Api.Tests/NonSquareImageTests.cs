@@ -16,7 +16,7 @@ public sealed class NonSquareImageTests : IDisposable
 {
     private static readonly ImageSize TrainingSize = new(48, 32);
 
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded(new Dictionary<string, string?>
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded(new Dictionary<string, string?>
     {
         ["Datasets:SyntheticTrainCount"] = "16",
         ["Datasets:SyntheticValCount"] = "8",
@@ -25,7 +25,7 @@ public sealed class NonSquareImageTests : IDisposable
     [Fact]
     public async Task ATeacherTrainedAt48By32PredictsA60By40ImageAtItsOwnSizeAsTheModelAtThatSizeDoes()
     {
-        var client = _factory.CreateClient();
+        var client = factory.CreateClient();
         var submit = await client.PostAsJsonAsync("/api/jobs/teacher", new
         {
             datasetId = DatasetCatalog.SyntheticShapesId,
@@ -87,5 +87,5 @@ public sealed class NonSquareImageTests : IDisposable
         return data.ToArray();
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 }

@@ -8,15 +8,15 @@ namespace DistillService.Api.Tests;
 
 public sealed class PipelineEmbeddedTests : IDisposable
 {
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded();
 
     [Fact]
     public async Task PipelineRunsEveryJobAndReportsTeacherStudentAndBaseline()
     {
-        await PipelineWalkthrough.RunAsync(_factory.CreateClient());
+        await PipelineWalkthrough.RunAsync(factory.CreateClient());
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 }
 
 /// <summary>Submit a tiny pipeline through HTTP, wait for it, and check every job, the report and the student's files.</summary>

@@ -38,28 +38,28 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
     private static readonly HashSet<SKColor> ClassColours =
         SyntheticShapesDataset.ClassList.Select(c => new SKColor(c.R, c.G, c.B)).ToHashSet();
 
-    private readonly TrainedTeacher _teacher;
-    private readonly HttpClient _client;
+    private readonly TrainedTeacher teacher;
+    private readonly HttpClient client;
 
     public PredictTests(TrainedTeacher teacher)
     {
-        _teacher = teacher;
-        _client = teacher.Factory.CreateClient();
+        this.teacher = teacher;
+        client = teacher.Factory.CreateClient();
     }
 
-    private string Url(string? query = null) => $"/api/models/{_teacher.JobId}/predict{query}";
+    private string Url(string? query = null) => $"/api/models/{teacher.JobId}/predict{query}";
 
     [Fact]
     public async Task PredictionIsAColourisedPngOfTheInputsSize()
     {
-        var response = await _client.PostAsync(Url(), Form(Image(45, 30, SKEncodedImageFormat.Png), "photo.png"));
+        var response = await client.PostAsync(Url(), Form(Image(45, 30, SKEncodedImageFormat.Png), "photo.png"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         using var mask = SKBitmap.Decode(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal((45, 30), (mask.Width, mask.Height));
         Assert.All(mask.Pixels.Distinct(), colour => Assert.Contains(colour.WithAlpha(255), ClassColours));
-        Assert.True(_teacher.Factory.Services.GetRequiredService<ModelCache>().Contains(Guid.Parse(_teacher.JobId)),
+        Assert.True(teacher.Factory.Services.GetRequiredService<ModelCache>().Contains(Guid.Parse(teacher.JobId)),
             "the model stays loaded for the next prediction");
     }
 
@@ -68,8 +68,8 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
     {
         var jpeg = Image(33, 50, SKEncodedImageFormat.Jpeg);
 
-        var raw = await (await _client.PostAsync(Url("?format=raw"), Form(jpeg, "photo.jpg"))).Content.ReadFromJsonAsync<JsonElement>();
-        var png = await (await _client.PostAsync(Url(), Form(jpeg, "photo.jpg"))).Content.ReadAsByteArrayAsync();
+        var raw = await (await client.PostAsync(Url("?format=raw"), Form(jpeg, "photo.jpg"))).Content.ReadFromJsonAsync<JsonElement>();
+        var png = await (await client.PostAsync(Url(), Form(jpeg, "photo.jpg"))).Content.ReadAsByteArrayAsync();
 
         Assert.Equal((33, 50), (raw.GetProperty("width").GetInt32(), raw.GetProperty("height").GetInt32()));
         var classes = raw.GetProperty("classes").EnumerateArray().ToList();
@@ -90,10 +90,10 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
     public async Task RepeatedPredictionsAreFast()
     {
         var form = Image(64, 64, SKEncodedImageFormat.Png);
-        await _client.PostAsync(Url(), Form(form, "a.png"));
+        await client.PostAsync(Url(), Form(form, "a.png"));
 
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync(Url(), Form(form, "a.png"))).StatusCode);
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Url(), Form(form, "a.png"))).StatusCode);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"5 predictions took {clock.Elapsed}");
     }
@@ -123,7 +123,7 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
             _ => Form(png, "a.png"),
         };
 
-        var response = await _client.PostAsync(kind == "bad-format" ? Url("?format=jpeg") : Url(), content);
+        var response = await client.PostAsync(kind == "bad-format" ? Url("?format=jpeg") : Url(), content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -133,7 +133,7 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
     [Fact]
     public async Task ABodyThatIsNotAFormIsA415()
     {
-        var response = await _client.PostAsync(Url(), JsonContent.Create(new { image = "a.png" }));
+        var response = await client.PostAsync(Url(), JsonContent.Create(new { image = "a.png" }));
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }
@@ -141,7 +141,7 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
     [Fact]
     public async Task AnImageOver20MegabytesIsA413()
     {
-        var response = await _client.PostAsync(Url(), Form(new byte[21 * 1024 * 1024], "big.png"));
+        var response = await client.PostAsync(Url(), Form(new byte[21 * 1024 * 1024], "big.png"));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
@@ -151,7 +151,7 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
     {
         var png = Image(20, 20, SKEncodedImageFormat.Png);
 
-        var unknown = await _client.PostAsync($"/api/models/{Guid.NewGuid()}/predict", Form(png, "a.png"));
+        var unknown = await client.PostAsync($"/api/models/{Guid.NewGuid()}/predict", Form(png, "a.png"));
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }

@@ -13,18 +13,18 @@ namespace DistillService.Api.Tests;
 /// </summary>
 public sealed class QueueOutageTests : IDisposable
 {
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 
     [Fact]
     public async Task ASubmissionTheQueueRefusesIs503AndLeavesNoRecord()
     {
-        var client = _factory.CreateClient();
+        var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
 
         HttpResponseMessage refused;
-        await using (var blocker = new SqliteConnection($"Data Source={Path.Combine(_factory.DataRoot, "hangfire.db")};Pooling=False"))
+        await using (var blocker = new SqliteConnection($"Data Source={Path.Combine(factory.DataRoot, "hangfire.db")};Pooling=False"))
         {
             await blocker.OpenAsync();
             await using var command = blocker.CreateCommand();

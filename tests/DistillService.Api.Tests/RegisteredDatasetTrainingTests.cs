@@ -9,13 +9,13 @@ namespace DistillService.Api.Tests;
 /// <summary>A dataset registered over HTTP trains for real: teacher, cache, student and baseline all read its files.</summary>
 public sealed class RegisteredDatasetTrainingTests : IDisposable
 {
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded();
 
     [Fact]
     public async Task ARegisteredFolderDatasetRunsAWholePipelineThroughHttp()
     {
-        var client = _factory.CreateClient();
-        DatasetFixtures.Folder(Path.Combine(_factory.DataRoot, "datasets", "streets"), train: 8, val: 4, height: 24, width: 32);
+        var client = factory.CreateClient();
+        DatasetFixtures.Folder(Path.Combine(factory.DataRoot, "datasets", "streets"), train: 8, val: 4, height: 24, width: 32);
         var register = await client.PostAsJsonAsync("/api/datasets", new { name = "Streets", format = "folder", path = "streets" });
         Assert.Equal(HttpStatusCode.Created, register.StatusCode);
 
@@ -53,5 +53,5 @@ public sealed class RegisteredDatasetTrainingTests : IDisposable
         Assert.Equal("succeeded", cache.GetProperty("status").GetString());
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 }

@@ -14,14 +14,14 @@ namespace DistillService.Api.Tests;
 public sealed class SwaggerBrowserTests : IDisposable
 {
     // No job server: the test needs the 202, not minutes of training on the CI machine's cores.
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
 
     [Fact]
     public async Task SwaggerUiRunsThePipelineExampleAndShowsTheAcceptedPipeline()
     {
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
@@ -44,7 +44,7 @@ public sealed class SwaggerBrowserTests : IDisposable
         }
         catch (PlaywrightException e)
         {
-            throw new InvalidOperationException($"{e.Message}{Environment.NewLine}Server errors: {_factory.ServerErrors}", e);
+            throw new InvalidOperationException($"{e.Message}{Environment.NewLine}Server errors: {factory.ServerErrors}", e);
         }
         // The body lists the pipeline's jobs, ending with the report.
         await Expect(response.Locator(".response-col_description")).ToContainTextAsync("\"role\": \"report\"");
@@ -53,5 +53,5 @@ public sealed class SwaggerBrowserTests : IDisposable
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.PathFor("swagger-pipeline.png") });
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 }

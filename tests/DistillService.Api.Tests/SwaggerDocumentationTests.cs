@@ -15,13 +15,13 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
     }
 
     private static readonly string[] Methods = ["get", "post", "put", "patch", "delete"];
-    private readonly HttpClient _client;
+    private readonly HttpClient client;
 
-    public SwaggerDocumentationTests(Host host) => _client = host.Factory.CreateClient();
+    public SwaggerDocumentationTests(Host host) => client = host.Factory.CreateClient();
 
     private async Task<List<(string Name, JsonElement Operation)>> OperationsAsync()
     {
-        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         return document.GetProperty("paths").EnumerateObject()
             .SelectMany(path => path.Value.EnumerateObject().Where(op => Methods.Contains(op.Name))
                 .Select(op => ($"{op.Name.ToUpperInvariant()} {path.Name}", op.Value)))
@@ -66,7 +66,7 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
     {
         var example = await ExampleAsync(path);
 
-        var response = await _client.PostAsJsonAsync(path, example);
+        var response = await client.PostAsJsonAsync(path, example);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -76,7 +76,7 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
     [InlineData("/api/jobs/distill", "cacheJobId")]
     public async Task CacheAndDistillExamplesSayWhichIdToPasteIn(string path, string idField)
     {
-        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var operation = document.GetProperty("paths").GetProperty(path).GetProperty("post");
 
         var example = await ExampleAsync(path);
@@ -102,7 +102,7 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
     {
         foreach (var (name, example) in await ExamplesAsync("/api/pipelines"))
         {
-            var response = await _client.PostAsJsonAsync("/api/pipelines", example);
+            var response = await client.PostAsJsonAsync("/api/pipelines", example);
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
     }
@@ -110,7 +110,7 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
     [Fact]
     public async Task TheDocumentStartsWithAWalkThrough()
     {
-        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
         var description = document.GetProperty("info").GetProperty("description").GetString()!;
 
@@ -124,7 +124,7 @@ public sealed class SwaggerDocumentationTests : IClassFixture<SwaggerDocumentati
 
     private async Task<Dictionary<string, JsonElement>> ExamplesAsync(string path)
     {
-        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         return document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("requestBody")
             .GetProperty("content").GetProperty("application/json").GetProperty("examples").EnumerateObject()
             .ToDictionary(e => e.Name, e => e.Value.GetProperty("value"));

@@ -14,16 +14,16 @@ namespace DistillService.Api.Tests;
 /// <summary>The whole walk through HTTP on the embedded default: SQLite, Hangfire on SQLite, in-process worker.</summary>
 public sealed class TeacherJobEmbeddedTests : IDisposable
 {
-    private readonly DistillApiFactory _factory = DistillApiFactory.Embedded();
+    private readonly DistillApiFactory factory = DistillApiFactory.Embedded();
 
     [Fact]
     public async Task SubmittedTeacherJobTrainsAndItsWeightsPredict()
     {
-        var client = _factory.CreateClient();
+        var client = factory.CreateClient();
         await TeacherJobWalkthrough.RunAsync(client, expectedEpochs: 2);
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose() => factory.Dispose();
 }
 
 /// <summary>Submit → poll → succeeded → metrics per epoch → download → load → predict; shared by both storage backends.</summary>

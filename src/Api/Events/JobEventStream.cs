@@ -17,24 +17,24 @@ public sealed class JobEventStream(IDbContextFactory<DistillDbContext> dbFactory
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
-    private int _open;
+    private int open;
 
     /// <summary>Streams being served now; each polls the database, so this is the load they add.</summary>
-    public int OpenStreams => Volatile.Read(ref _open);
+    public int OpenStreams => Volatile.Read(ref open);
 
     /// <param name="afterEpoch">Epochs up to this one are not sent again (a reconnecting client's Last-Event-ID).</param>
     /// <param name="cancellationToken">The request's: a client that disconnects ends the stream quietly.</param>
     public async IAsyncEnumerable<SseItem<object>> ReadAsync(
         Guid jobId, int afterEpoch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref open);
         try
         {
             await foreach (var item in EventsAsync(jobId, afterEpoch, cancellationToken)) yield return item;
         }
         finally
         {
-            Interlocked.Decrement(ref _open);
+            Interlocked.Decrement(ref open);
         }
     }
 

@@ -12,9 +12,9 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
     /// <summary>Models kept at once; a teacher of the default size takes a few MB, a large one ~30 MB.</summary>
     public const int Capacity = 4;
 
-    private readonly Lock _gate = new();
-    private readonly LinkedList<Entry> _recent = new(); // most recently used first
-    private readonly Dictionary<Guid, LinkedListNode<Entry>> _byJob = [];
+    private readonly Lock gate = new();
+    private readonly LinkedList<Entry> recent = new(); // most recently used first
+    private readonly Dictionary<Guid, LinkedListNode<Entry>> byJob = [];
 
     /// <summary>Runs <paramref name="use"/> with the job's model, loading it on first use. Synchronous (torch scopes).</summary>
     public T Use<T>(Guid jobId, Func<LoadedModel, T> use)
@@ -34,28 +34,28 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
     /// <summary>Whether the job's model is loaded now (for tests and diagnostics).</summary>
     public bool Contains(Guid jobId)
     {
-        lock (_gate) return _byJob.ContainsKey(jobId);
+        lock (gate) return byJob.ContainsKey(jobId);
     }
 
     private Entry Acquire(Guid jobId)
     {
         List<Entry> evicted = [];
         Entry entry;
-        lock (_gate)
+        lock (gate)
         {
-            if (_byJob.TryGetValue(jobId, out var node))
+            if (byJob.TryGetValue(jobId, out var node))
             {
-                _recent.Remove(node);
-                _recent.AddFirst(node);
+                recent.Remove(node);
+                recent.AddFirst(node);
                 return node.Value;
             }
             entry = new Entry(Load(jobId));
-            _byJob[jobId] = _recent.AddFirst(entry);
-            while (_recent.Count > Capacity)
+            byJob[jobId] = recent.AddFirst(entry);
+            while (recent.Count > Capacity)
             {
-                var last = _recent.Last!.Value;
-                _recent.RemoveLast();
-                _byJob.Remove(last.Model.JobId);
+                var last = recent.Last!.Value;
+                recent.RemoveLast();
+                byJob.Remove(last.Model.JobId);
                 evicted.Add(last);
             }
         }
@@ -80,11 +80,11 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
     public void Dispose()
     {
         List<Entry> all;
-        lock (_gate)
+        lock (gate)
         {
-            all = [.. _recent];
-            _recent.Clear();
-            _byJob.Clear();
+            all = [.. recent];
+            recent.Clear();
+            byJob.Clear();
         }
         foreach (var entry in all) entry.Dispose();
     }

@@ -13,9 +13,8 @@ public sealed class TorchOptions
 
     /// <summary>
     /// Cores left to the rest of the process when <see cref="Threads"/> is 0. The API sets 1 so that
-    /// training in-process cannot starve the web server: measured on 2 cores while a teacher trained,
-    /// status-poll p99 fell from 42 ms to 16 ms at 100 requests/s, and training itself ran faster,
-    /// because two OpenMP threads that share their cores with Kestrel spin against each other.
+    /// training in-process cannot starve the web server: OpenMP threads that share their cores with Kestrel
+    /// spin against it, slowing both status polls and training (measurements: docs/performance.md).
     /// </summary>
     [Range(0, 1024)]
     public int ReservedCores { get; set; }

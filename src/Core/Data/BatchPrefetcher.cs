@@ -21,22 +21,20 @@ public class BatchPrefetcher<TBatch> : IDisposable
 {
     /// <summary>
     /// One batch ahead: data workers run at the lowest priority and mostly finish a batch while the trainer waits for
-    /// it, on every core; a second batch in flight would take half of them (measured, end-to-end over pure offline-KD image
-    /// rate at 128²: 0.92–0.99 in five runs with depth 1; 0.88, 0.89 and 0.99 in three with depth 2).
+    /// it, on every core; a second batch in flight would take half of them (measurements: docs/performance.md).
     /// </summary>
     public const int DefaultDepth = 1;
 
     // How long the trainer waits for a data worker before loading the batch itself. While the trainer waits, its core
-    // is free and a worker finishes a 128² offline-KD batch within this (waits measured up to 18 ms); a worker that
-    // other work starves gets no CPU in it. Waiting as long as the trainer's own load (up to 100 ms) helped at 256²
-    // (0.88 → 0.92–0.96) but made a test whose other thread collects garbage nonstop take 1–9 min instead of 21 s.
+    // is free and a worker finishes a 128² offline-KD batch within this; a worker that other work starves gets no CPU
+    // in it, and waiting longer for one stalls training (measurements: docs/performance.md).
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(25);
 
-    private readonly ISegmentationDataset _data;
-    private readonly IReadOnlyList<int[]> _batches;
-    private readonly Func<int, int[], SegmentationSample[], TBatch> _prepare;
-    private readonly Task<TBatch>?[] _loads;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly ISegmentationDataset data;
+    private readonly IReadOnlyList<int[]> batches;
+    private readonly Func<int, int[], SegmentationSample[], TBatch> prepare;
+    private readonly Task<TBatch>?[] loads;
+    private readonly CancellationTokenSource stop = new();
 
     /// <param name="prepare">(step, indices, samples) → the batch; must not call TorchSharp (it runs on worker threads).</param>
     public BatchPrefetcher(ISegmentationDataset data, IReadOnlyList<int[]> batches,
@@ -46,8 +44,8 @@ public class BatchPrefetcher<TBatch> : IDisposable
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(prepare);
         ArgumentOutOfRangeException.ThrowIfNegative(depth);
-        (_data, _batches, _prepare, Depth) = (data, batches, prepare, depth);
-        _loads = new Task<TBatch>?[batches.Count];
+        (this.data, this.batches, this.prepare, Depth) = (data, batches, prepare, depth);
+        loads = new Task<TBatch>?[batches.Count];
     }
 
     public int Depth { get; }
@@ -56,10 +54,10 @@ public class BatchPrefetcher<TBatch> : IDisposable
     public TBatch Take(int step)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, _batches.Count);
-        for (var ahead = step + 1; ahead <= step + Depth && ahead < _batches.Count; ahead++) Start(ahead);
-        var load = _loads[step];
-        _loads[step] = null; // the batch is handed over; keep no reference
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, batches.Count);
+        for (var ahead = step + 1; ahead <= step + Depth && ahead < batches.Count; ahead++) Start(ahead);
+        var load = loads[step];
+        loads[step] = null; // the batch is handed over; keep no reference
         if (load is null) return Load(step, CancellationToken.None);
         if (!DataWorkers.Shared.Help(load) && !Completes(load, Grace))
         {
@@ -82,17 +80,17 @@ public class BatchPrefetcher<TBatch> : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _stop.Dispose();
+        stop.Cancel();
+        stop.Dispose();
         GC.SuppressFinalize(this);
     }
 
     private void Start(int step)
     {
-        if (_loads[step] is not null) return;
-        var token = _stop.Token;
+        if (loads[step] is not null) return;
+        var token = stop.Token;
         // Nothing awaits a load: the trainer blocks on it, which queues no continuation (see the race in Take).
-        _loads[step] = Task.Factory.StartNew(() => Load(step, token), token, TaskCreationOptions.None, DataWorkers.Shared);
+        loads[step] = Task.Factory.StartNew(() => Load(step, token), token, TaskCreationOptions.None, DataWorkers.Shared);
     }
 
     /// <summary>Whether <paramref name="task"/> completes within <paramref name="limit"/>; a fault counts (it is rethrown by the caller).</summary>
@@ -110,13 +108,13 @@ public class BatchPrefetcher<TBatch> : IDisposable
 
     private TBatch Load(int step, CancellationToken cancellationToken)
     {
-        var indices = _batches[step];
+        var indices = batches[step];
         var samples = new SegmentationSample[indices.Length];
         // Decoding files (a first epoch) is the slowest part: samples in parallel, over the current scheduler's threads.
         try
         {
             Parallel.For(0, indices.Length, new ParallelOptions { CancellationToken = cancellationToken },
-                i => samples[i] = _data.Get(indices[i]));
+                i => samples[i] = data.Get(indices[i]));
         }
         catch (AggregateException e)
         {
@@ -124,6 +122,6 @@ public class BatchPrefetcher<TBatch> : IDisposable
             ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        return _prepare(step, indices, samples);
+        return prepare(step, indices, samples);
     }
 }

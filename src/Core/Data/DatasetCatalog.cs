@@ -22,7 +22,7 @@ public sealed class DatasetCatalog(
     public const int SyntheticShapesSeed = 20261129;
 
     // Registered datasets never change once written, so a row read once can be kept.
-    private readonly ConcurrentDictionary<string, DatasetRecord> _registered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DatasetRecord> registered = new(StringComparer.Ordinal);
 
     public bool Exists(string datasetId) => datasetId == SyntheticShapesId || FindRegistered(datasetId) is not null;
 
@@ -87,10 +87,10 @@ public sealed class DatasetCatalog(
 
     private DatasetRecord? FindRegistered(string datasetId)
     {
-        if (_registered.TryGetValue(datasetId, out var known)) return known;
+        if (registered.TryGetValue(datasetId, out var known)) return known;
         using var db = dbFactory.CreateDbContext();
         var row = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Id == datasetId && d.Path != null);
-        if (row is not null) _registered.TryAdd(datasetId, row);
+        if (row is not null) registered.TryAdd(datasetId, row);
         return row;
     }
 

@@ -16,10 +16,10 @@ namespace DistillService.Core.Data;
 /// </remarks>
 public sealed class FileSegmentationDataset : ISegmentationDataset
 {
-    private readonly IReadOnlyList<SamplePair> _pairs;
-    private readonly LabelMap _labels;
-    private readonly ImageSize _size;
-    private readonly SampleMemo _memo;
+    private readonly IReadOnlyList<SamplePair> pairs;
+    private readonly LabelMap labels;
+    private readonly ImageSize size;
+    private readonly SampleMemo memo;
 
     public FileSegmentationDataset(
         IReadOnlyList<SamplePair> pairs, IReadOnlyList<SegmentationClass> classes, LabelMap labels, ImageSize imageSize, long cacheBytes)
@@ -28,33 +28,33 @@ public sealed class FileSegmentationDataset : ISegmentationDataset
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfLessThan(Math.Min(imageSize.Width, imageSize.Height), 1, nameof(imageSize));
-        (_pairs, Classes, _labels, _size, _memo) = (pairs, classes, labels, imageSize, new SampleMemo(cacheBytes));
+        (this.pairs, Classes, this.labels, size, memo) = (pairs, classes, labels, imageSize, new SampleMemo(cacheBytes));
     }
 
     public IReadOnlyList<SegmentationClass> Classes { get; }
 
-    public int Count => _pairs.Count;
+    public int Count => pairs.Count;
 
     public SegmentationSample Get(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        return _memo.GetOrMake(index, i => Load(_pairs[i]));
+        return memo.GetOrMake(index, i => Load(pairs[i]));
     }
 
     public NativeMask GetNativeMask(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        var mask = DecodeMask(_pairs[index]);
+        var mask = DecodeMask(pairs[index]);
         return new NativeMask(mask.Values, mask.Height, mask.Width);
     }
 
     private MaskImage DecodeMask(SamplePair pair)
     {
         var mask = PngMaskDecoder.Decode(pair.Mask);
-        if (!_labels.TryApply(mask.Values, out var invalid))
-            throw new DatasetFileException(pair.Mask, $"label value {invalid} is not a class of this dataset (valid: {_labels.Describe()}).");
+        if (!labels.TryApply(mask.Values, out var invalid))
+            throw new DatasetFileException(pair.Mask, $"label value {invalid} is not a class of this dataset (valid: {labels.Describe()}).");
         return mask;
     }
 
@@ -68,8 +68,8 @@ public sealed class FileSegmentationDataset : ISegmentationDataset
                 $"the mask is {mask.Width}×{mask.Height} but its image {pair.Image} is {image.Width}×{image.Height}.");
         }
 
-        var rgb = Resampler.ResizeRgb(image.Rgb, image.Height, image.Width, _size.Height, _size.Width);
-        var labels = Resampler.ResizeNearest(mask.Values, mask.Height, mask.Width, _size.Height, _size.Width);
-        return new SegmentationSample(rgb, labels, _size.Height, _size.Width);
+        var rgb = Resampler.ResizeRgb(image.Rgb, image.Height, image.Width, size.Height, size.Width);
+        var labels = Resampler.ResizeNearest(mask.Values, mask.Height, mask.Width, size.Height, size.Width);
+        return new SegmentationSample(rgb, labels, size.Height, size.Width);
     }
 }

@@ -25,9 +25,9 @@ public static class SampleBatcher
     /// </summary>
     /// <remarks>
     /// Written straight into the memory of CPU tensors: staging arrays of this size land on the large-object
-    /// heap, and allocating them every step cost a gen-2 collection and fresh pages each time (measured at
-    /// 128², batch 8: median 4.3 ms → 0.5 ms; at 256²: 29 ms → 1.8 ms). Tensor memory comes from the tuned
-    /// native allocator instead (<see cref="Torch.TorchRuntime"/>). Other devices get a copy of the CPU batch.
+    /// heap, and allocating them every step costs a gen-2 collection and fresh pages each time (measurements:
+    /// docs/performance.md). Tensor memory comes from the tuned native allocator instead
+    /// (<see cref="Torch.TorchRuntime"/>). Other devices get a copy of the CPU batch.
     /// </remarks>
     public static (Tensor Images, Tensor Masks) ToTensors(IReadOnlyList<SegmentationSample> samples, Device? device = null)
     {
@@ -134,8 +134,8 @@ public static class SampleBatcher
         }
 
         // Images bilinear on normalised values (outside = 0, the mean colour); labels nearest (outside = ignore). The
-        // geometry comes a row at a time from WarpRow: per pixel it was half of this loop's time (2.4 → 1.1 ms per 128²
-        // batch of 8 on one core).
+        // geometry comes a row at a time from WarpRow, in SIMD lanes: computed per pixel it would take half of this
+        // loop's time (measurements: docs/performance.md).
         var sampling = new AffineSampling(theta, height, width);
         using var geometry = new WarpRow(width);
         ref var pixels = ref MemoryMarshal.GetReference(rgb);

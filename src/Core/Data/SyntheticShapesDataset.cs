@@ -20,8 +20,8 @@ public sealed class SyntheticShapesDataset : ISegmentationDataset
 
     private readonly SampleMemo memo;
 
-    /// <param name="cacheBytes">Memory for rendered samples (0: render on every call). Rendering a 128² sample costs
-    /// about 2 ms of the CPU that a training step shares, so a job keeps what it rendered in its first epoch.</param>
+    /// <param name="cacheBytes">Memory for rendered samples (0: render on every call). Rendering takes CPU that a training
+    /// step shares, so a job keeps what it rendered in its first epoch (measurements: docs/performance.md).</param>
     public SyntheticShapesDataset(SyntheticShapesOptions options, long cacheBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -7,18 +7,18 @@ namespace DistillService.Core.Jobs;
 public sealed class CancellationWatcher : IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-    private readonly CancellationTokenSource _requested = new();
-    private readonly CancellationTokenSource _linked;
-    private readonly Timer _timer;
+    private readonly CancellationTokenSource requested = new();
+    private readonly CancellationTokenSource linked;
+    private readonly Timer timer;
 
     public CancellationWatcher(Guid jobId, JobLifecycle lifecycle, CancellationToken shutdown)
     {
-        _linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, _requested.Token);
-        _timer = new Timer(_ =>
+        linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, requested.Token);
+        timer = new Timer(_ =>
         {
             try
             {
-                if (lifecycle.IsCancelRequested(jobId)) _requested.Cancel();
+                if (lifecycle.IsCancelRequested(jobId)) requested.Cancel();
             }
             catch (Exception)
             {
@@ -28,14 +28,14 @@ public sealed class CancellationWatcher : IDisposable
     }
 
     /// <summary>Fires on a cancel request or on worker shutdown.</summary>
-    public CancellationToken Token => _linked.Token;
+    public CancellationToken Token => linked.Token;
 
-    public bool CancelRequested => _requested.IsCancellationRequested;
+    public bool CancelRequested => requested.IsCancellationRequested;
 
     public void Dispose()
     {
-        _timer.Dispose();
-        _linked.Dispose();
-        _requested.Dispose();
+        timer.Dispose();
+        linked.Dispose();
+        requested.Dispose();
     }
 }

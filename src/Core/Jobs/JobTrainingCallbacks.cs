@@ -21,8 +21,8 @@ public sealed class JobTrainingCallbacks(
     ILogger logger) : ITrainingCallbacks
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
-    private readonly Stopwatch _sinceLastWrite = Stopwatch.StartNew();
-    private bool _wroteProgress;
+    private readonly Stopwatch sinceLastWrite = Stopwatch.StartNew();
+    private bool wroteProgress;
 
     public TrainingCheckpoint? LoadCheckpoint()
     {
@@ -46,9 +46,9 @@ public sealed class JobTrainingCallbacks(
     public void ReportProgress(TrainingProgress progress)
     {
         var lastStep = progress.Epoch == progress.Epochs && progress.Step == progress.StepsPerEpoch;
-        if (_wroteProgress && _sinceLastWrite.Elapsed < ProgressInterval && !lastStep) return;
-        _wroteProgress = true;
-        _sinceLastWrite.Restart();
+        if (wroteProgress && sinceLastWrite.Elapsed < ProgressInterval && !lastStep) return;
+        wroteProgress = true;
+        sinceLastWrite.Restart();
 
         long totalSteps = (long)progress.Epochs * progress.StepsPerEpoch;
         long done = (long)(progress.Epoch - 1) * progress.StepsPerEpoch + progress.Step;

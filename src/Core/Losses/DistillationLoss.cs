@@ -8,7 +8,7 @@ namespace DistillService.Core.Losses;
 
 /// <summary>
 /// L = α·CE(student, labels) + β·T²·KL(softmax(t/T) ‖ softmax(s/T)), both terms averaged over labelled pixels
-/// (label ≠ 255), as in DESIGN.md.
+/// (label ≠ 255).
 /// </summary>
 /// <remarks>
 /// The teacher arrives as log-probabilities so that online (log_softmax of logits) and offline (log of decoded cache

@@ -6,8 +6,10 @@ using static TorchSharp.torch;
 namespace DistillService.Core.Models;
 
 /// <summary>
-/// The U-Net of DESIGN.md ("Models"): encoder level i has C·2^i channels, a bottleneck of C·2^D,
-/// a mirrored decoder with 2×2 transposed convolutions and skip concatenation, and a 1×1 head to K classes.
+/// A U-Net with C base channels, depth D and K classes: encoder level i (0…D−1) is a <see cref="DoubleConv"/> to
+/// C·2^i channels followed by 2×2 max pooling, a bottleneck <see cref="DoubleConv"/> to C·2^D, a mirrored decoder whose
+/// level i upsamples with a 2×2 stride-2 transposed convolution, concatenates the encoder's skip and applies a
+/// <see cref="DoubleConv"/> back to C·2^i, and a 1×1 head to K classes. Input sides must be multiples of 2^D.
 /// </summary>
 /// <remarks>
 /// Field names are the checkpoint keys ("encoders.0.conv1.weight", "upsamplers.3.bias", "head.weight"):
@@ -81,9 +83,9 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Replaces every convolution weight by a channels-last copy and makes <see cref="forward"/> lay its input out the
-    /// same way, so oneDNN runs NHWC kernels throughout: the same function (outputs within 1e-6), 1.2–1.4× faster
-    /// training steps and batch-1 inference on CPU (bench <c>variants</c>). Call it before an optimiser takes the
-    /// parameters; <see cref="ModelIO"/> saves and loads such a model like any other.
+    /// same way, so oneDNN runs NHWC kernels throughout: the same function up to float rounding, with faster training
+    /// steps and batch-1 inference on the CPU (bench <c>variants</c>; measurements: docs/performance.md). Call it
+    /// before an optimiser takes the parameters; <see cref="ModelIO"/> saves and loads such a model like any other.
     /// </summary>
     public void UseChannelsLast()
     {

@@ -11,8 +11,8 @@ public static class LearningRateSchedules
 
     /// <summary>
     /// Half a cosine from the configured rate down to zero over the whole run. The last epochs then take small
-    /// steps, so the final weights settle instead of ending on a random point of Adam's oscillation: measured on
-    /// synthetic-shapes, this is what makes final scores of different seeds comparable.
+    /// steps, so the final weights settle instead of ending on a random point of Adam's oscillation, which makes final
+    /// scores of different seeds comparable (measurements: docs/performance.md).
     /// </summary>
     public const string Cosine = "cosine";
 

@@ -3,13 +3,13 @@ namespace DistillService.Core.Specs;
 /// <summary>Field → messages, in the shape ASP.NET's ValidationProblem expects. Field names are JSON paths.</summary>
 public sealed class ValidationErrors
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
 
-    public bool IsEmpty => _errors.Count == 0;
+    public bool IsEmpty => errors.Count == 0;
 
     public void Add(string field, string message)
     {
-        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
         list.Add(message);
     }
 
@@ -25,5 +25,5 @@ public sealed class ValidationErrors
     }
 
     public IDictionary<string, string[]> ToDictionary() =>
-        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+        errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 }

@@ -4,8 +4,9 @@ namespace DistillService.Core.Torch;
 
 /// <summary>
 /// Channels-last (NHWC-strided) tensors in TorchSharp 0.107, which has no memory_format argument: an NCHW tensor whose
-/// strides are those of NHWC memory (PERF-NOTES). With weights and input laid out so, oneDNN runs NHWC kernels
-/// through the whole network.
+/// strides are those of NHWC memory (permuted to NHWC, made contiguous, permuted back). With weights and input laid out
+/// so, oneDNN runs NHWC kernels through the whole network, which is faster on the CPU (measurements:
+/// docs/performance.md).
 /// </summary>
 public static class ChannelsLast
 {

@@ -3,12 +3,10 @@ using System.Runtime.InteropServices;
 namespace DistillService.Core.Torch;
 
 /// <summary>
-/// How long libtorch's OpenMP threads (GNU libgomp) spin when idle before they sleep. libgomp spins 300,000 rounds by
-/// default, about 5 ms on the 2-core host: after every CPU training step its worker kept the second core busy waiting
-/// while the trainer prepared the next batch on the first, so the batch ran on one core (traced). 30,000 rounds still
-/// spans the gaps between parallel regions inside a step, so steps keep their speed, and frees the core right after it:
-/// at 128², batch 8, the batch preparation took 3.5–4.2 ms instead of 5.2–5.7 ms, pure offline-KD steps unchanged
-/// (102.4 vs 102.5 and 94.5 vs 97.2 ms), online KD unchanged (253–259 vs 254 ms).
+/// How long libtorch's OpenMP threads (GNU libgomp) spin when idle before they sleep. libgomp's default of 300,000
+/// rounds keeps a core busy for milliseconds after every CPU training step, while the trainer prepares the next batch;
+/// 30,000 rounds still spans the gaps between parallel regions inside a step, so steps keep their speed, and frees the
+/// core right after it (measurements: docs/performance.md).
 /// </summary>
 /// <remarks>
 /// libgomp reads <c>GOMP_SPINCOUNT</c> once, when libtorch loads it, from the native environment (which .NET's

@@ -10,8 +10,7 @@ namespace DistillService.Core.Training;
 /// torch threads than cores (the API's in-process worker keeps a core for the web server). Where the step's OpenMP
 /// threads take every core, data work beside them, even at the lowest priority, preempts one of them and stalls the
 /// other at the next barrier; there the batch is prepared at the start of its step, on every core, and costs only its
-/// CPU time over the cores. Measured at 128², batch 8, on 2 cores with 2 torch threads (end-to-end over pure
-/// offline-KD image rate, same runs interleaved): 0.82–0.93 ahead, 0.91–0.97 at the start of the step.
+/// CPU time over the cores (measurements: docs/performance.md).
 /// </summary>
 internal static class PrefetchPolicy
 {

@@ -32,7 +32,8 @@ public sealed class PreparedTeacherMap : IDisposable
     /// is a copy on the device.
     /// </summary>
     /// <remarks>
-    /// A copy into fresh tensor memory cost 1.4–1.7 ms a step at 256² (25 MB, bound by memory bandwidth).
+    /// A view rather than a copy on the CPU: copying the map into fresh tensor memory is bound by memory bandwidth and
+    /// costs a noticeable share of a step at larger sizes (measurements: docs/performance.md).
     /// </remarks>
     public Tensor ToTensor(Device device)
     {

@@ -12,9 +12,9 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
     : WebApplicationFactory<Program>
 {
     // A given data root belongs to the caller (a restarted host reuses it); otherwise the factory owns one.
-    private readonly TempDirectory? _ownedDataRoot = dataRoot is null ? new TempDirectory() : null;
+    private readonly TempDirectory? ownedDataRoot = dataRoot is null ? new TempDirectory() : null;
 
-    public string DataRoot => dataRoot ?? _ownedDataRoot!.Path;
+    public string DataRoot => dataRoot ?? ownedDataRoot!.Path;
 
     /// <summary>What the host logged at error level; put it in assertion messages about unexpected 5xx answers.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
@@ -56,6 +56,6 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) _ownedDataRoot?.Dispose();
+        if (disposing) ownedDataRoot?.Dispose();
     }
 }

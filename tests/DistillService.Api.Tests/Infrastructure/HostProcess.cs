@@ -9,16 +9,16 @@ namespace DistillService.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Process process;
+    private readonly StringBuilder output = new();
 
-    private HostProcess(Process process) => _process = process;
+    private HostProcess(Process process) => this.process = process;
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => process.Id;
 
     public string Output
     {
-        get { lock (_output) return _output.ToString(); }
+        get { lock (output) return output.ToString(); }
     }
 
     /// <summary>The Worker host.</summary>
@@ -53,21 +53,21 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Ends the process at once, as a crash would.</summary>
     public void Kill()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        process.WaitForExit();
     }
 
     public ValueTask DisposeAsync()
     {
         Kill();
-        _process.Dispose();
+        process.Dispose();
         return ValueTask.CompletedTask;
     }
 
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (output) output.AppendLine(line);
     }
 
     private static string AssemblyPath(string project)

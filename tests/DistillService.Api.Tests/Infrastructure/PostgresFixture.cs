@@ -7,10 +7,10 @@ namespace DistillService.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
-    private PostgresServer? _server;
+    private PostgresServer? server;
 
     public PostgresServer Server =>
-        _server ?? throw new InvalidOperationException("The PostgreSQL server has not been started.");
+        server ?? throw new InvalidOperationException("The PostgreSQL server has not been started.");
 
     public string ConnectionString => Server.ConnectionString;
 
@@ -18,13 +18,13 @@ public sealed class PostgresFixture : IAsyncLifetime
     public Task<string> CreateDatabaseAsync(string prefix = "test") =>
         Server.CreateDatabaseAsync($"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)]);
 
-    public async Task InitializeAsync() => _server = await PostgresServer.StartAsync();
+    public async Task InitializeAsync() => server = await PostgresServer.StartAsync();
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (server is not null)
         {
-            await _server.DisposeAsync();
+            await server.DisposeAsync();
         }
     }
 }

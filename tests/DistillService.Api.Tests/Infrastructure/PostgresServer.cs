@@ -19,34 +19,34 @@ public sealed partial class PostgresServer : IAsyncDisposable
     private const string Superuser = "postgres";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
 
-    private readonly string _binDir;
-    private readonly string _rootDir;
-    private readonly string _dataDir;
-    private readonly string _logFile;
-    private readonly bool _runAsPostgresUser;
-    private readonly EventHandler _processExitHandler;
-    private int _disposed;
+    private readonly string binDir;
+    private readonly string rootDir;
+    private readonly string dataDir;
+    private readonly string logFile;
+    private readonly bool runAsPostgresUser;
+    private readonly EventHandler processExitHandler;
+    private int disposed;
 
     private PostgresServer(string binDir, string rootDir, bool runAsPostgresUser)
     {
-        _binDir = binDir;
-        _rootDir = rootDir;
-        _dataDir = Path.Combine(rootDir, "data");
-        _logFile = Path.Combine(rootDir, "postgres.log");
-        _runAsPostgresUser = runAsPostgresUser;
+        this.binDir = binDir;
+        this.rootDir = rootDir;
+        dataDir = Path.Combine(rootDir, "data");
+        logFile = Path.Combine(rootDir, "postgres.log");
+        this.runAsPostgresUser = runAsPostgresUser;
         // Safety net: a test run that never disposes (crash, Ctrl+C in the debugger) must not leave
         // a postmaster behind.
-        _processExitHandler = (_, _) => StopAndDeleteSync();
+        processExitHandler = (_, _) => StopAndDeleteSync();
     }
 
     /// <summary>TCP port the server listens on (127.0.0.1 only).</summary>
     public int Port { get; private set; }
 
     /// <summary>Folder holding the cluster, its log and its unix socket.</summary>
-    public string RootDirectory => _rootDir;
+    public string RootDirectory => rootDir;
 
     /// <summary>Server binaries in use (initdb, pg_ctl, ...).</summary>
-    public string BinDirectory => _binDir;
+    public string BinDirectory => binDir;
 
     /// <summary>Connection string (Npgsql format) for the built-in <c>postgres</c> database.</summary>
     public string ConnectionString => BuildConnectionString("postgres");
@@ -68,7 +68,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         try
         {
             await server.InitAndStartAsync();
-            AppDomain.CurrentDomain.ProcessExit += server._processExitHandler;
+            AppDomain.CurrentDomain.ProcessExit += server.processExitHandler;
             return server;
         }
         catch
@@ -125,7 +125,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         }
 
         NpgsqlConnection.ClearAllPools();
-        await RunPgToolAsync("pg_ctl", ["restart", "-w", "-t", "60", "-D", _dataDir, "-l", _logFile, "-m", mode]);
+        await RunPgToolAsync("pg_ctl", ["restart", "-w", "-t", "60", "-D", dataDir, "-l", logFile, "-m", mode]);
         NpgsqlConnection.ClearAllPools();
     }
 
@@ -134,7 +134,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        AppDomain.CurrentDomain.ProcessExit -= _processExitHandler;
+        AppDomain.CurrentDomain.ProcessExit -= processExitHandler;
         NpgsqlConnection.ClearAllPools();
         StopAndDeleteSync();
         return ValueTask.CompletedTask;
@@ -142,14 +142,14 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
     private async Task InitAndStartAsync()
     {
-        if (_runAsPostgresUser)
+        if (runAsPostgresUser)
         {
-            await RunAsync(ResolveSystemTool("chown"), [$"{Superuser}:", _rootDir], asPostgres: false);
+            await RunAsync(ResolveSystemTool("chown"), [$"{Superuser}:", rootDir], asPostgres: false);
         }
 
         await RunPgToolAsync("initdb",
         [
-            "-D", _dataDir,
+            "-D", dataDir,
             "-A", "trust",
             "-U", Superuser,
             "-E", "UTF8",
@@ -163,10 +163,10 @@ public sealed partial class PostgresServer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             Port = GetFreePort();
-            await File.AppendAllTextAsync(Path.Combine(_dataDir, "postgresql.conf"), BuildSettings(Port));
+            await File.AppendAllTextAsync(Path.Combine(dataDir, "postgresql.conf"), BuildSettings(Port));
             try
             {
-                await RunPgToolAsync("pg_ctl", ["start", "-w", "-t", "60", "-D", _dataDir, "-l", _logFile]);
+                await RunPgToolAsync("pg_ctl", ["start", "-w", "-t", "60", "-D", dataDir, "-l", logFile]);
                 return;
             }
             catch (InvalidOperationException) when (attempt < attempts && ReadLogTail(4000).Contains("could not bind", StringComparison.Ordinal))
@@ -183,7 +183,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         # --- throwaway test cluster (DistillService.Api.Tests) ---
         listen_addresses = '127.0.0.1'
         port = {port}
-        unix_socket_directories = '{_rootDir}'
+        unix_socket_directories = '{rootDir}'
         fsync = off
         full_page_writes = off
         shared_buffers = 32MB
@@ -203,16 +203,16 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
     private void StopAndDeleteSync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
         {
             return;
         }
 
         try
         {
-            if (File.Exists(Path.Combine(_dataDir, "postmaster.pid")))
+            if (File.Exists(Path.Combine(dataDir, "postmaster.pid")))
             {
-                RunPgToolAsync("pg_ctl", ["stop", "-w", "-t", "30", "-D", _dataDir, "-m", "immediate"])
+                RunPgToolAsync("pg_ctl", ["stop", "-w", "-t", "30", "-D", dataDir, "-m", "immediate"])
                     .GetAwaiter().GetResult();
             }
         }
@@ -223,9 +223,9 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
         try
         {
-            if (Directory.Exists(_rootDir))
+            if (Directory.Exists(rootDir))
             {
-                Directory.Delete(_rootDir, recursive: true);
+                Directory.Delete(rootDir, recursive: true);
             }
         }
         catch (Exception)
@@ -235,7 +235,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     }
 
     private Task<string> RunPgToolAsync(string tool, IReadOnlyList<string> arguments) =>
-        RunAsync(Path.Combine(_binDir, tool), arguments, asPostgres: _runAsPostgresUser);
+        RunAsync(Path.Combine(binDir, tool), arguments, asPostgres: runAsPostgresUser);
 
     private async Task<string> RunAsync(string fileName, IReadOnlyList<string> arguments, bool asPostgres)
     {
@@ -245,7 +245,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
-            WorkingDirectory = _rootDir,
+            WorkingDirectory = rootDir,
         };
         if (asPostgres)
         {
@@ -315,15 +315,15 @@ public sealed partial class PostgresServer : IAsyncDisposable
     private string FormatLog()
     {
         var log = ReadLogTail(4000);
-        return string.IsNullOrWhiteSpace(log) ? "" : $"\nserver log ({_logFile}):\n{log.TrimEnd()}";
+        return string.IsNullOrWhiteSpace(log) ? "" : $"\nserver log ({logFile}):\n{log.TrimEnd()}";
     }
 
     private string ReadLogTail(int maxChars)
     {
         try
         {
-            if (!File.Exists(_logFile)) return "";
-            var text = File.ReadAllText(_logFile);
+            if (!File.Exists(logFile)) return "";
+            var text = File.ReadAllText(logFile);
             return text.Length <= maxChars ? text : text[^maxChars..];
         }
         catch (IOException)

@@ -6,7 +6,7 @@ namespace DistillService.Core.Tests.Data;
 
 public sealed class FileSegmentationDatasetTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     private FileSegmentationDataset Open(DatasetFixture fixture, string split, int size, long cacheBytes = 1 << 20)
     {
@@ -17,7 +17,7 @@ public sealed class FileSegmentationDatasetTests : IDisposable
     [Fact]
     public void SamplesAreSquareAtTheRequestedSizeAndTheSameOnEveryCall()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         var cached = Open(fixture, "train", 32);
         var uncached = Open(fixture, "train", 32, cacheBytes: 0);
 
@@ -38,7 +38,7 @@ public sealed class FileSegmentationDatasetTests : IDisposable
     [Fact]
     public void ABadFileFailsWithItsNameAndOtherSamplesStillLoad()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         File.WriteAllText(fixture.Images[2].ImagePath, "corrupt");
         var dataset = Open(fixture, "train", 16);
 
@@ -51,7 +51,7 @@ public sealed class FileSegmentationDatasetTests : IDisposable
     [Fact]
     public void AMaskValueThatIsNoClassFailsWithTheMasksName()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         var image = fixture.Images[0];
         PngWriter.WriteGray(image.MaskPath, Enumerable.Repeat((byte)9, image.Height * image.Width).ToArray(), image.Height, image.Width);
 
@@ -61,5 +61,5 @@ public sealed class FileSegmentationDatasetTests : IDisposable
         Assert.Contains("9", error.Problem);
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

@@ -9,10 +9,11 @@ public sealed class UNetTests
     public UNetTests() => TorchTestSetup.Ensure();
 
     [Theory]
-    // Teacher and student of PERF-NOTES.md.
+    // The benchmark's reference teacher and student (docs/performance.md).
     [InlineData(32, 4, 12, 7_763_404)]
     [InlineData(8, 4, 12, 486_652)]
-    // Counted by hand from DESIGN.md's layer list.
+    // Counted by hand from UNet's layers: per DoubleConv two bias-free 3×3 convolutions and two BatchNorms, per level a
+    // 2×2 transposed convolution with bias, and a 1×1 head with bias.
     [InlineData(4, 1, 2, 1_754)]
     [InlineData(16, 3, 7, 482_839)]
     [InlineData(8, 2, 7, 29_679)]

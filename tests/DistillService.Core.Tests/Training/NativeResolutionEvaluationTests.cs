@@ -16,7 +16,7 @@ public sealed class NativeResolutionEvaluationTests : IDisposable
     private static readonly ImageSize TrainingSize = new(24, 8);
     private const int Classes = 3;
 
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     static NativeResolutionEvaluationTests() => TorchTestSetup.Ensure();
 
@@ -34,7 +34,7 @@ public sealed class NativeResolutionEvaluationTests : IDisposable
     [InlineData(2)]
     public void AModelThatAlwaysSaysOneClassScoresThatClasssShareOfTheNativeLabelledPixels(int predicted)
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path, train: 2, val: 2, height: NativeHeight, width: NativeWidth);
+        var fixture = DatasetFixtures.Folder(folder.Path, train: 2, val: 2, height: NativeHeight, width: NativeWidth);
         // The fixture's masks hold every class about equally at any size (its smaller JPEG is the second train image);
         // these masks do not keep their shares when resized.
         var mask = StripedMask();
@@ -96,5 +96,5 @@ public sealed class NativeResolutionEvaluationTests : IDisposable
         return model;
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

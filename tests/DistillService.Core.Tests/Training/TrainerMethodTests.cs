@@ -13,7 +13,7 @@ public sealed class TrainerMethodTests : IDisposable
 {
     private const double Alpha = 0.5, Beta = 2, Temperature = 2;
 
-    private readonly ScratchFolder _folder = new();
+    private readonly ScratchFolder folder = new();
 
     static TrainerMethodTests() => TorchTestSetup.Ensure();
 
@@ -139,10 +139,10 @@ public sealed class TrainerMethodTests : IDisposable
         var spec = source == Teacher.LogitsCache
             ? new CacheSpec(TopK: TinyRuns.NumClasses, Form: CacheForms.Logits)
             : new CacheSpec(TopK: 3);
-        var directory = _folder.Cache(source.ToString());
+        var directory = folder.Cache(source.ToString());
         CacheFixtures.Write(directory, spec, splits: new Dictionary<string, ISegmentationDataset> { [OfflineTeacherSignal.TrainSplit] = train });
         return new OfflineTeacherSignal(TeacherCacheReader.Open(directory), ownsReader: true);
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

@@ -89,16 +89,16 @@ public static class Resampler
     /// <summary>Per output index: the first source index, the tap count and the offset of its normalised weights.</summary>
     private sealed class FilterTaps
     {
-        private readonly int[] _starts;
-        private readonly int[] _counts;
-        private readonly int[] _offsets;
+        private readonly int[] starts;
+        private readonly int[] counts;
+        private readonly int[] offsets;
 
         private FilterTaps(int[] starts, int[] counts, int[] offsets, float[] weights) =>
-            (_starts, _counts, _offsets, Weights) = (starts, counts, offsets, weights);
+            (this.starts, this.counts, this.offsets, Weights) = (starts, counts, offsets, weights);
 
         public float[] Weights { get; }
 
-        public (int Start, int Count, int Offset) Span(int i) => (_starts[i], _counts[i], _offsets[i]);
+        public (int Start, int Count, int Offset) Span(int i) => (starts[i], counts[i], offsets[i]);
 
         public static FilterTaps For(int inSize, int outSize)
         {

@@ -7,9 +7,9 @@ namespace DistillService.Core.Data.Layouts;
 public sealed class LabelMap
 {
     private const short Invalid = -1;
-    private readonly short[] _table;
+    private readonly short[] table;
 
-    private LabelMap(short[] table) => _table = table;
+    private LabelMap(short[] table) => this.table = table;
 
     /// <summary>Values 0…K−1 are classes, 255 is ignore, <paramref name="alsoIgnored"/> (e.g. CamVid's 11) becomes 255.</summary>
     public static LabelMap Identity(int numClasses, int? alsoIgnored = null)
@@ -30,19 +30,19 @@ public sealed class LabelMap
         return new LabelMap(table);
     }
 
-    public bool IsValid(byte raw) => _table[raw] != Invalid;
+    public bool IsValid(byte raw) => table[raw] != Invalid;
 
     /// <summary>The class id of a valid raw value.</summary>
-    public byte this[byte raw] => _table[raw] == Invalid
+    public byte this[byte raw] => table[raw] == Invalid
         ? throw new ArgumentException($"{raw} is not a label of this layout.", nameof(raw))
-        : (byte)_table[raw];
+        : (byte)table[raw];
 
     /// <summary>Maps in place; returns false (and leaves the buffer partly mapped) at the first invalid value.</summary>
     public bool TryApply(Span<byte> values, out byte invalidRaw)
     {
         for (var i = 0; i < values.Length; i++)
         {
-            var mapped = _table[values[i]];
+            var mapped = table[values[i]];
             if (mapped == Invalid)
             {
                 invalidRaw = values[i];
@@ -57,7 +57,7 @@ public sealed class LabelMap
     /// <summary>A short human description of the valid raw values, for error messages.</summary>
     public string Describe()
     {
-        var valid = Enumerable.Range(0, 256).Where(v => _table[v] != Invalid).ToArray();
+        var valid = Enumerable.Range(0, 256).Where(v => table[v] != Invalid).ToArray();
         var ranges = new List<string>();
         for (var i = 0; i < valid.Length;)
         {

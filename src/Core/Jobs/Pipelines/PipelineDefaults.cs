@@ -4,10 +4,9 @@ using DistillService.Core.Specs;
 namespace DistillService.Core.Jobs.Pipelines;
 
 /// <summary>
-/// What a pipeline trains when the request leaves a stage out. Chosen by the kd-benefit experiment
-/// (bench/DistillService.Experiments) on synthetic-shapes: with these settings three seeds of the distilled
-/// student beat three seeds of the baseline by more than their spread, and a pipeline finishes in about
-/// ten minutes on 2 CPU cores.
+/// What a pipeline trains when the request leaves a stage out: settings under which a distilled student beats the
+/// baseline by more than the spread between seeds while a whole pipeline stays short on a CPU, chosen with the
+/// kd-benefit experiment (bench/DistillService.Experiments) on synthetic-shapes (measurements: docs/performance.md).
 /// </summary>
 public static class PipelineDefaults
 {
@@ -19,8 +18,8 @@ public static class PipelineDefaults
     public static ModelSpec TeacherModel => TeacherExample.Model;
 
     /// <summary>
-    /// Twice the teacher example's epochs with the rate decayed to zero: val mIoU 0.66 against the example's 0.48.
-    /// A distilled student cannot beat a baseline by much when the teacher is barely better than the baseline.
+    /// Twice the teacher example's epochs with the rate decayed to zero, for a clearly better teacher: a distilled
+    /// student cannot beat a baseline by much when the teacher is barely better than the baseline.
     /// </summary>
     public static TrainingSpec TeacherTraining { get; } = new(
         Epochs: 24, BatchSize: 8, LearningRate: 0.003, ImageSize: 64, Seed: Seed,

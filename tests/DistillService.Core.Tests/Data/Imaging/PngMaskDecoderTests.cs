@@ -8,7 +8,7 @@ namespace DistillService.Core.Tests.Data.Imaging;
 
 public sealed class PngMaskDecoderTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     [Theory]
     [InlineData(8, 0)]
@@ -25,7 +25,7 @@ public sealed class PngMaskDecoderTests : IDisposable
         var (height, width) = (7, 13); // odd sizes: partial bytes at row ends for low bit depths
         var random = new Random(bitDepth * 10 + filter);
         var values = Enumerable.Range(0, height * width).Select(_ => (byte)random.Next(1 << bitDepth)).ToArray();
-        var path = _folder.Combine("gray.png");
+        var path = folder.Combine("gray.png");
         File.WriteAllBytes(path, PngWriter.Encode(values, height, width, bitDepth, filter: filter));
 
         var mask = PngMaskDecoder.Decode(path);
@@ -41,7 +41,7 @@ public sealed class PngMaskDecoderTests : IDisposable
         // VOC's palette: index 1 is (128, 0, 0), 15 (person) is (192, 128, 128), 255 is (224, 224, 192).
         var palette = Enumerable.Range(0, 256).Select(VocPalette.Colour).ToArray();
         byte[] indices = [0, 1, 15, 255, 20, 7, 255, 1];
-        var path = _folder.Combine("voc.png");
+        var path = folder.Combine("voc.png");
         PngWriter.WritePalette(path, indices, 2, 4, palette);
 
         Assert.Equal(indices, PngMaskDecoder.Decode(path).Values);
@@ -60,7 +60,7 @@ public sealed class PngMaskDecoderTests : IDisposable
     {
         var palette = Enumerable.Range(0, 16).Select(VocPalette.Colour).ToArray();
         byte[] indices = [.. Enumerable.Range(0, 15).Select(i => (byte)(i % 16))];
-        var path = _folder.Combine("p4.png");
+        var path = folder.Combine("p4.png");
         File.WriteAllBytes(path, PngWriter.Encode(indices, 3, 5, bitDepth: 4, palette: palette));
 
         Assert.Equal(indices, PngMaskDecoder.Decode(path).Values);
@@ -71,7 +71,7 @@ public sealed class PngMaskDecoderTests : IDisposable
     {
         var (height, width) = (9, 11);
         var values = Enumerable.Range(0, height * width).Select(i => (byte)(i * 37 % 256)).ToArray();
-        var path = _folder.Combine("skia.png");
+        var path = folder.Combine("skia.png");
         using (var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque)))
         {
             values.CopyTo(bitmap.GetPixelSpan());
@@ -85,7 +85,7 @@ public sealed class PngMaskDecoderTests : IDisposable
     [Fact]
     public void ColourMasksAreRefusedNamingTheFile()
     {
-        var path = _folder.Combine("rgb-mask.png");
+        var path = folder.Combine("rgb-mask.png");
         ImageWriter.Write(path, new byte[4 * 4 * 3], 4, 4);
 
         var error = Assert.Throws<DatasetFileException>(() => PngMaskDecoder.Decode(path));
@@ -98,9 +98,9 @@ public sealed class PngMaskDecoderTests : IDisposable
     [Fact]
     public void InterlacedAndSixteenBitMasksAreRefused()
     {
-        var interlaced = _folder.Combine("interlaced.png");
+        var interlaced = folder.Combine("interlaced.png");
         File.WriteAllBytes(interlaced, PngWriter.Encode(new byte[4], 2, 2, interlaced: true));
-        var deep = _folder.Combine("deep.png");
+        var deep = folder.Combine("deep.png");
         File.WriteAllBytes(deep, PngWriter.Encode(new byte[4], 2, 2, bitDepth: 8).Select((b, i) => i == 24 ? (byte)16 : b).ToArray());
 
         Assert.Contains("interlaced", Assert.Throws<DatasetFileException>(() => PngMaskDecoder.Decode(interlaced)).Message);
@@ -111,15 +111,15 @@ public sealed class PngMaskDecoderTests : IDisposable
     public void TruncatedAndForeignFilesAreUnreadableMasks()
     {
         var bytes = PngWriter.Encode(Enumerable.Range(0, 64 * 64).Select(i => (byte)(i % 251)).ToArray(), 64, 64);
-        var truncated = _folder.Combine("truncated.png");
+        var truncated = folder.Combine("truncated.png");
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-        var text = _folder.Combine("text.png");
+        var text = folder.Combine("text.png");
         File.WriteAllText(text, "not a png");
 
         Assert.Contains("truncated.png", Assert.Throws<DatasetFileException>(() => PngMaskDecoder.Decode(truncated)).Message);
         Assert.Contains("not a PNG", Assert.Throws<DatasetFileException>(() => PngMaskDecoder.Decode(text)).Message);
-        Assert.Contains("does not exist", Assert.Throws<DatasetFileException>(() => PngMaskDecoder.Decode(_folder.Combine("missing.png"))).Message);
+        Assert.Contains("does not exist", Assert.Throws<DatasetFileException>(() => PngMaskDecoder.Decode(folder.Combine("missing.png"))).Message);
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

@@ -5,12 +5,12 @@ namespace DistillService.Core.Tests.Data.Layouts;
 
 public sealed class CamVidLayoutTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     [Fact]
     public void SegNetVoidElevenIsIgnored()
     {
-        var fixture = DatasetFixtures.CamVidSegNet(_folder.Path);
+        var fixture = DatasetFixtures.CamVidSegNet(folder.Path);
         var inspection = LayoutChecks.InspectValid(new CamVidLayout(), fixture);
 
         Assert.Equal(11, inspection.Scan.Classes.Count);
@@ -25,7 +25,7 @@ public sealed class CamVidLayoutTests : IDisposable
     [Fact]
     public void TheSharedCopysImagesAndMasksLayoutIsReadToo()
     {
-        var fixture = DatasetFixtures.CamVidNested(_folder.Path);
+        var fixture = DatasetFixtures.CamVidNested(folder.Path);
         var inspection = LayoutChecks.InspectValid(new CamVidLayout(), fixture);
 
         Assert.Equal(["train", "val"], inspection.Splits.Keys);
@@ -33,5 +33,5 @@ public sealed class CamVidLayoutTests : IDisposable
         LayoutChecks.SamplesAreMappedMasks(inspection, fixture, raw => raw, imageSize: 12);
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

@@ -6,7 +6,7 @@ namespace DistillService.Core.Tests.Data.Layouts;
 
 public sealed class CityscapesLayoutTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     /// <summary>labelId → trainId as in cityscapesScripts' labels.py, written out independently of the code under test.</summary>
     private static readonly Dictionary<int, int> Official = new()
@@ -20,7 +20,7 @@ public sealed class CityscapesLayoutTests : IDisposable
     [Fact]
     public void EveryLabelIdMapsToItsOfficialTrainIdPixelByPixel()
     {
-        var fixture = DatasetFixtures.Cityscapes(_folder.Path);
+        var fixture = DatasetFixtures.Cityscapes(folder.Path);
         var inspection = LayoutChecks.InspectValid(new CityscapesLayout(), fixture);
 
         // Every labelId 0…33 occurs in the fixture's masks, so the whole table is exercised.
@@ -31,7 +31,7 @@ public sealed class CityscapesLayoutTests : IDisposable
     [Fact]
     public void NineteenTrainClassesAreCountedExactly()
     {
-        var fixture = DatasetFixtures.Cityscapes(_folder.Path, perCity: 2);
+        var fixture = DatasetFixtures.Cityscapes(folder.Path, perCity: 2);
         var inspection = LayoutChecks.InspectValid(new CityscapesLayout(), fixture);
 
         Assert.Equal(19, inspection.Scan.Classes.Count);
@@ -44,7 +44,7 @@ public sealed class CityscapesLayoutTests : IDisposable
     [Fact]
     public void LabelIdsBeyondTheTableAreProblems()
     {
-        var fixture = DatasetFixtures.Cityscapes(_folder.Path);
+        var fixture = DatasetFixtures.Cityscapes(folder.Path);
         var bad = fixture.Images[0];
         var raw = (byte[])bad.RawMask.Clone();
         raw[5] = 34;
@@ -56,5 +56,5 @@ public sealed class CityscapesLayoutTests : IDisposable
         Assert.Contains("34 (1 px)", problem.Message);
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

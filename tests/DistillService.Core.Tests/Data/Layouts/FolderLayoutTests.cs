@@ -5,12 +5,12 @@ namespace DistillService.Core.Tests.Data.Layouts;
 
 public sealed class FolderLayoutTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     [Fact]
     public void ClassesComeFromClassesJsonAndPixelsAreCountedPerClass()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         var inspection = LayoutChecks.InspectValid(new FolderLayout(), fixture);
 
         Assert.Equal(DatasetFixtures.FolderClassNames, inspection.Scan.Classes.Select(c => c.Name));
@@ -24,8 +24,8 @@ public sealed class FolderLayoutTests : IDisposable
     [Fact]
     public void AnIgnoreIndexOtherThan255IsMappedTo255()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
-        File.WriteAllText(_folder.Combine("classes.json"),
+        var fixture = DatasetFixtures.Folder(folder.Path);
+        File.WriteAllText(folder.Combine("classes.json"),
             """{ "classes": [{ "name": "a" }, { "name": "b" }, { "name": "c", "colour": "#102030" }], "ignore_index": 7 }""");
         var image = fixture.Images[0];
         var raw = image.RawMask.Select(v => v == 255 ? (byte)7 : v).ToArray();
@@ -46,14 +46,14 @@ public sealed class FolderLayoutTests : IDisposable
     [InlineData("not json", "classes.json")]
     public void ABadClassesFileIsAProblemOfThatFile(string json, string expected)
     {
-        DatasetFixtures.Folder(_folder.Path);
-        File.WriteAllText(_folder.Combine("classes.json"), json);
+        DatasetFixtures.Folder(folder.Path);
+        File.WriteAllText(folder.Combine("classes.json"), json);
 
-        var problem = Assert.Single(new FolderLayout().Scan(_folder.Path).Problems);
+        var problem = Assert.Single(new FolderLayout().Scan(folder.Path).Problems);
 
         Assert.Equal("classes.json", problem.File);
         Assert.Contains(expected, problem.ToString());
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

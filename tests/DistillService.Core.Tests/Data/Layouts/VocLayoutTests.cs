@@ -6,12 +6,12 @@ namespace DistillService.Core.Tests.Data.Layouts;
 
 public sealed class VocLayoutTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     [Fact]
     public void PaletteIndicesAreTheClassesAndTheBorderIsIgnored()
     {
-        var fixture = DatasetFixtures.Voc(_folder.Path);
+        var fixture = DatasetFixtures.Voc(folder.Path);
         var inspection = LayoutChecks.InspectValid(new VocLayout(), fixture);
 
         Assert.Equal(21, inspection.Scan.Classes.Count);
@@ -25,8 +25,8 @@ public sealed class VocLayoutTests : IDisposable
     [Fact]
     public void TheSplitListsDecideWhichImagesBelongToASplit()
     {
-        var fixture = DatasetFixtures.Voc(_folder.Path, train: 3, val: 1);
-        var lists = _folder.Combine("VOCdevkit", "VOC2012", "ImageSets", "Segmentation");
+        var fixture = DatasetFixtures.Voc(folder.Path, train: 3, val: 1);
+        var lists = folder.Combine("VOCdevkit", "VOC2012", "ImageSets", "Segmentation");
         // Drop one train id from the list: that image is no longer part of the split.
         File.WriteAllLines(Path.Combine(lists, "train.txt"), File.ReadAllLines(Path.Combine(lists, "train.txt")).Skip(1));
 
@@ -39,8 +39,8 @@ public sealed class VocLayoutTests : IDisposable
     [Fact]
     public void ListEntriesCannotPointOutsideTheDataset()
     {
-        var fixture = DatasetFixtures.Voc(_folder.Path);
-        var list = _folder.Combine("VOCdevkit", "VOC2012", "ImageSets", "Segmentation", "val.txt");
+        var fixture = DatasetFixtures.Voc(folder.Path);
+        var list = folder.Combine("VOCdevkit", "VOC2012", "ImageSets", "Segmentation", "val.txt");
         File.AppendAllLines(list, ["../../../../etc/passwd"]);
 
         var problem = Assert.Single(new VocLayout().Scan(fixture.Root).Problems);
@@ -52,7 +52,7 @@ public sealed class VocLayoutTests : IDisposable
     [Fact]
     public void AColourMaskInsteadOfAPaletteMaskIsAProblem()
     {
-        var fixture = DatasetFixtures.Voc(_folder.Path);
+        var fixture = DatasetFixtures.Voc(folder.Path);
         ImageWriter.Write(fixture.Images[0].MaskPath, new byte[12 * 16 * 3], 12, 16);
 
         var problem = Assert.Single(DatasetInspector.Inspect(new VocLayout(), fixture.Root, RealPath.Resolve(fixture.Root)).Problems);
@@ -61,5 +61,5 @@ public sealed class VocLayoutTests : IDisposable
         Assert.Contains("single-channel", problem.Message);
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

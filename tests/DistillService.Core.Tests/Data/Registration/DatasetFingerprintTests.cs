@@ -6,12 +6,12 @@ namespace DistillService.Core.Tests.Data.Registration;
 
 public sealed class DatasetFingerprintTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     [Fact]
     public void TheFingerprintFollowsFilesAndSizeAndNothingElse()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         var layout = new FolderLayout();
         string Fingerprint(int size) => DatasetFingerprint.Compute("folder", layout.Scan(fixture.Root), size);
 
@@ -28,5 +28,5 @@ public sealed class DatasetFingerprintTests : IDisposable
         Assert.NotEqual(touched, Fingerprint(32));
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

@@ -7,15 +7,15 @@ namespace DistillService.Core.Tests.Data.Registration;
 /// <summary>Each kind of problem that refuses a registration, each naming its file.</summary>
 public sealed class DatasetInspectorTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     private DatasetInspection Inspect(DatasetFixture fixture) =>
-        DatasetInspector.Inspect(new FolderLayout(), fixture.Root, RealPath.Resolve(_folder.Path));
+        DatasetInspector.Inspect(new FolderLayout(), fixture.Root, RealPath.Resolve(folder.Path));
 
     [Fact]
     public void AMissingMaskIsReportedWithTheImageAndTheExpectedMask()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         File.Delete(fixture.Images[0].MaskPath);
 
         var problem = Assert.Single(Inspect(fixture).Problems);
@@ -27,7 +27,7 @@ public sealed class DatasetInspectorTests : IDisposable
     [Fact]
     public void AMaskWithoutAnImageIsReported()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         File.Delete(fixture.Images[3].ImagePath);
 
         var problem = Assert.Single(Inspect(fixture).Problems);
@@ -39,7 +39,7 @@ public sealed class DatasetInspectorTests : IDisposable
     [Fact]
     public void ASizeMismatchBetweenImageAndMaskIsReported()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         PngWriter.WriteGray(fixture.Images[2].MaskPath, new byte[6 * 8], 6, 8);
 
         var problem = Assert.Single(Inspect(fixture).Problems);
@@ -52,7 +52,7 @@ public sealed class DatasetInspectorTests : IDisposable
     [Fact]
     public void LabelsThatAreNeitherAClassNorIgnoreAreReportedWithTheirPixelCounts()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         var image = fixture.Images[0];
         var raw = (byte[])image.RawMask.Clone();
         (raw[0], raw[1], raw[2]) = (3, 3, 200);
@@ -68,7 +68,7 @@ public sealed class DatasetInspectorTests : IDisposable
     [Fact]
     public void UnreadableImagesAndMasksAreReported()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
+        var fixture = DatasetFixtures.Folder(folder.Path);
         File.WriteAllText(fixture.Images[0].ImagePath, "this is not an image");
         File.WriteAllBytes(fixture.Images[3].MaskPath, [0x89, (byte)'P', (byte)'N', (byte)'G']);
 
@@ -82,8 +82,8 @@ public sealed class DatasetInspectorTests : IDisposable
     [Fact]
     public void TrainAndValAreRequired()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path);
-        Directory.Delete(_folder.Combine("val"), recursive: true);
+        var fixture = DatasetFixtures.Folder(folder.Path);
+        Directory.Delete(folder.Combine("val"), recursive: true);
 
         var problem = Assert.Single(Inspect(fixture).Problems);
 
@@ -94,7 +94,7 @@ public sealed class DatasetInspectorTests : IDisposable
     public void FilesLinkedFromOutsideTheRootAreReported()
     {
         using var outside = new TempFolder();
-        var fixture = DatasetFixtures.Folder(_folder.Combine("dataset"));
+        var fixture = DatasetFixtures.Folder(folder.Combine("dataset"));
         var secret = Path.Combine(outside.Path, "secret.png");
         File.Move(fixture.Images[0].ImagePath, secret);
         File.CreateSymbolicLink(fixture.Images[0].ImagePath, secret);
@@ -108,7 +108,7 @@ public sealed class DatasetInspectorTests : IDisposable
     [Fact]
     public void ProblemsComeInAFixedOrderWhateverTheThreadTiming()
     {
-        var fixture = DatasetFixtures.Folder(_folder.Path, train: 12, val: 6);
+        var fixture = DatasetFixtures.Folder(folder.Path, train: 12, val: 6);
         foreach (var image in fixture.Images) File.WriteAllText(image.MaskPath, "broken");
 
         var first = Inspect(fixture).Problems.Select(p => p.File).ToArray();
@@ -118,5 +118,5 @@ public sealed class DatasetInspectorTests : IDisposable
         Assert.Equal(first.Where(f => f.StartsWith("train/")).Order(StringComparer.Ordinal), first.Take(12));
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

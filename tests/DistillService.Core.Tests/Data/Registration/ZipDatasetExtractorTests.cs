@@ -7,11 +7,11 @@ namespace DistillService.Core.Tests.Data.Registration;
 
 public sealed class ZipDatasetExtractorTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempFolder folder = new();
 
     private string Zip(params (string Name, string Content, int? UnixMode)[] entries)
     {
-        var path = _folder.Combine($"{Guid.NewGuid():N}.zip");
+        var path = folder.Combine($"{Guid.NewGuid():N}.zip");
         using var archive = ZipFile.Open(path, ZipArchiveMode.Create);
         foreach (var (name, content, mode) in entries)
         {
@@ -25,7 +25,7 @@ public sealed class ZipDatasetExtractorTests : IDisposable
 
     private IDictionary<string, string[]> Refused(string zip, long limit = 1 << 20)
     {
-        var target = _folder.Combine("out");
+        var target = folder.Combine("out");
         var error = Assert.Throws<InvalidRequestException>(() => ZipDatasetExtractor.Extract(zip, target, limit, "file", CancellationToken.None));
         return error.Errors.ToDictionary();
     }
@@ -35,10 +35,10 @@ public sealed class ZipDatasetExtractorTests : IDisposable
     {
         var zip = Zip(("set/classes.json", "[]", null), ("set/train/images/a.png", "x", 0x81A4), ("set/val/", "", 0x41ED));
 
-        ZipDatasetExtractor.Extract(zip, _folder.Combine("out"), 1 << 20, "file", CancellationToken.None);
+        ZipDatasetExtractor.Extract(zip, folder.Combine("out"), 1 << 20, "file", CancellationToken.None);
 
-        Assert.Equal("x", File.ReadAllText(_folder.Combine("out", "set", "train", "images", "a.png")));
-        Assert.True(Directory.Exists(_folder.Combine("out", "set", "val")));
+        Assert.Equal("x", File.ReadAllText(folder.Combine("out", "set", "train", "images", "a.png")));
+        Assert.True(Directory.Exists(folder.Combine("out", "set", "val")));
     }
 
     [Theory]
@@ -56,8 +56,8 @@ public sealed class ZipDatasetExtractorTests : IDisposable
         var message = Assert.Single(errors["file"]);
         Assert.StartsWith(name, message);
         Assert.Contains(expected, message);
-        Assert.False(Directory.Exists(_folder.Combine("out")));
-        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_folder.Path)!, "evil.txt")));
+        Assert.False(Directory.Exists(folder.Combine("out")));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(folder.Path)!, "evil.txt")));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class ZipDatasetExtractorTests : IDisposable
         var message = Assert.Single(Refused(zip)["file"]);
 
         Assert.Equal("set/link: symbolic links are not allowed.", message);
-        Assert.False(Directory.Exists(_folder.Combine("out")));
+        Assert.False(Directory.Exists(folder.Combine("out")));
     }
 
     [Fact]
@@ -90,11 +90,11 @@ public sealed class ZipDatasetExtractorTests : IDisposable
     [Fact]
     public void AFileThatIsNoZipIsRefused()
     {
-        var path = _folder.Combine("not.zip");
+        var path = folder.Combine("not.zip");
         File.WriteAllText(path, "hello");
 
         Assert.Contains("not a readable zip", Assert.Single(Refused(path)["file"]));
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }
