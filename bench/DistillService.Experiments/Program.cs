@@ -8,8 +8,10 @@ switch (args.FirstOrDefault())
         return KdBenefitExperiment.Run(KdBenefitSettings.Parse(args[1..]));
     case "method-table":
         return MethodTableExperiment.Run(MethodTableSettings.Parse(args[1..]));
+    case "method-table-report":
+        return MethodTableReport.Run(args[1..]);
     default:
-        Console.Error.WriteLine("usage: kd-benefit [options] | method-table [options]");
+        Console.Error.WriteLine("usage: kd-benefit [options] | method-table [options] | method-table-report <json lines>");
         Console.Error.WriteLine(KdBenefitSettings.Help);
         Console.Error.WriteLine(MethodTableSettings.Help);
         return 2;

@@ -59,40 +59,43 @@ public sealed class DistRelationLoss(DistillationSpec spec, Tensor? classWeights
         DenseMapChecks.StudentTeacherLabels(studentLogits, teacherLogProbabilities, "log-probabilities", labels, temperature);
 
         using var scope = NewDisposeScope();
-        var labelled = labels.ne(TorchScalars.Ignore).flatten().nonzero().squeeze(1);
-        var classes = studentLogits.shape[1];
-        var student = LabelledRows(studentLogits, labelled, classes);
-        if (student.shape[0] == 0)
-        {
-            // The sum of an empty selection: an exact 0 that still hangs in the student's graph, so backward works.
-            var none = student.sum();
-            return (none.MoveToOuterDisposeScope(), none.clone().MoveToOuterDisposeScope());
-        }
-        var teacher = LabelledRows(teacherLogProbabilities.detach(), labelled, classes);
-
         using var inverseTemperature = (1.0 / temperature).ToScalar();
-        var pStudent = F.softmax(student.mul(inverseTemperature), 1);
-        var pTeacher = F.softmax(teacher.mul(inverseTemperature), 1);
+        var pStudent = F.softmax(studentLogits.mul(inverseTemperature), 1);
+        var pTeacher = F.softmax(teacherLogProbabilities.detach().mul(inverseTemperature), 1);
+        // Void pixels take part with weight 0, in place of gathering the labelled ones: the same means, without a
+        // gather and its scatter in the backward pass, which cost five times the rest of the loss.
+        var labelled = labels.ne(TorchScalars.Ignore).unsqueeze(1).to(pStudent.dtype);
+        var count = labelled.sum().clamp_min(TorchScalars.One);
+
+        // Inter-class: per pixel, the correlation across the K classes; averaged over the labelled pixels.
+        var perPixel = Pearson(Centred(pStudent, [1]), Centred(pTeacher, [1]), [1]);
+        var inter = perPixel.unsqueeze(1).mul(labelled).sum().div(count).neg().add(TorchScalars.One);
+
+        // Intra-class: per class, the correlation across the labelled pixels of the batch; averaged over the classes.
+        var studentDeviation = pStudent.sub(WeightedMean(pStudent, labelled, count)).mul(labelled);
+        var teacherDeviation = pTeacher.sub(WeightedMean(pTeacher, labelled, count)).mul(labelled);
+        var intra = Pearson(studentDeviation, teacherDeviation, [0, 2, 3]).mean().neg().add(TorchScalars.One);
 
         // T² keeps the gradients on the scale of a T = 1 loss, as in the DIST paper.
         using var squaredTemperature = (temperature * temperature).ToScalar();
-        var inter = OneMinusMeanPearson(pStudent, pTeacher).mul(squaredTemperature);
-        var intra = OneMinusMeanPearson(pStudent.t(), pTeacher.t()).mul(squaredTemperature);
-        return (inter.MoveToOuterDisposeScope(), intra.MoveToOuterDisposeScope());
+        // With no labelled pixel both terms would read 1: they are 0 then, still in the student's graph.
+        var any = labelled.sum().gt(TorchScalars.Zero).to(pStudent.dtype);
+        return (inter.mul(any).mul(squaredTemperature).MoveToOuterDisposeScope(),
+            intra.mul(any).mul(squaredTemperature).MoveToOuterDisposeScope());
     }
 
-    /// <summary>[N, K, H, W] → the [P, K] rows of the labelled pixels, in (n, y, x) order.</summary>
-    private static Tensor LabelledRows(Tensor maps, Tensor labelled, long classes) =>
-        maps.permute(0, 2, 3, 1).reshape(-1, classes).index_select(0, labelled);
+    private static Tensor Centred(Tensor values, long[] dims) => values.sub(values.mean(dims, keepdim: true));
 
-    /// <summary>1 − the mean over rows of the Pearson correlation between the rows of <paramref name="a"/> and <paramref name="b"/>.</summary>
-    private static Tensor OneMinusMeanPearson(Tensor a, Tensor b)
+    /// <summary>Mean over the labelled pixels of the batch, per class: [1, K, 1, 1].</summary>
+    private static Tensor WeightedMean(Tensor values, Tensor weights, Tensor count) =>
+        values.mul(weights).sum([0, 2, 3], keepdim: true).div(count);
+
+    /// <summary>Pearson correlation of already centred <paramref name="a"/> and <paramref name="b"/> along <paramref name="dims"/>.</summary>
+    private static Tensor Pearson(Tensor a, Tensor b, long[] dims)
     {
-        var centredA = a.sub(a.mean([1], keepdim: true));
-        var centredB = b.sub(b.mean([1], keepdim: true));
-        var covariance = centredA.mul(centredB).sum(1);
+        var covariance = a.mul(b).sum(dims);
         // The norm, not sqrt(Σ x²): its gradient at a zero vector is 0, where the square root's would be 0 · ∞.
-        var scale = linalg.vector_norm(centredA, dims: [1]).mul(linalg.vector_norm(centredB, dims: [1])).add(EpsilonScalar);
-        return covariance.div(scale).mean().neg().add(TorchScalars.One);
+        var scale = linalg.vector_norm(a, dims: dims).mul(linalg.vector_norm(b, dims: dims)).add(EpsilonScalar);
+        return covariance.div(scale);
     }
 }
