@@ -8,8 +8,10 @@
 #   scripts/method-table.sh synthetic                 # the built-in synthetic-shapes set at 64×64
 #
 # The teacher is trained first (CamVid: 100 epochs, about 95 minutes on 2 cores) and kept in OUT; an existing
-# teacher file there is reused. Each CamVid student run takes 6–10 minutes on 2 cores.
-# Knobs (environment): OUT=runs/method-table SEEDS=1,2,3 EPOCHS (students; camvid 20, synthetic 20) THREADS (nproc)
+# teacher file there is reused. A CamVid student run takes about 7 minutes on 2 cores (online ones about twice that).
+# Runs append to OUT/<dataset>-table.jsonl, so a table can be made in parts (SEEDS=1 for every method first, then
+# SEEDS=2,3 for some); a variant and seed run again replaces its earlier line in the table. Delete the file to start over.
+# Knobs (environment): OUT=runs/method-table SEEDS=1,2,3 EPOCHS (students; camvid 30, synthetic 20) THREADS (nproc)
 #   STUDENTS=baseline,pixel-kl:offline,… (method:mode[:t=T][:beta=B][:alpha=A])
 set -euo pipefail
 
@@ -21,7 +23,7 @@ case "$dataset" in
   camvid)
     camvid=$(realpath "${2:-$repo/../shared/datasets/camvid}")
     [ -d "$camvid" ] || { echo "method-table: no CamVid folder at $camvid" >&2; exit 2; }
-    EPOCHS=${EPOCHS:-20}
+    EPOCHS=${EPOCHS:-30}
     args=(--dataset camvid --data "$camvid" --width 256 --height 192
       --teacher-channels 16 --teacher-depth 4 --teacher-epochs 100 --teacher-lr 0.003
       --class-weighting median-frequency --max-rotation 10 --min-scale 0.75 --max-scale 1.25
@@ -44,5 +46,5 @@ if [ ! -f "$teacher" ]; then
     | tee "$OUT/$dataset-teacher.jsonl"
 fi
 "${experiments[@]}" method-table "${args[@]}" --teacher-weights "$teacher" --epochs "$EPOCHS" --seeds "$SEEDS" \
-  --students "$STUDENTS" --threads "$THREADS" --label "$dataset" | tee "$results"
+  --students "$STUDENTS" --threads "$THREADS" --label "$dataset" | tee -a "$results"
 "${experiments[@]}" method-table-report "$results"
