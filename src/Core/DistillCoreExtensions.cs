@@ -38,6 +38,8 @@ public static class DistillCoreExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatasetOptions>().Bind(configuration.GetSection(DatasetOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InferenceOptions>().Bind(configuration.GetSection(InferenceOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
@@ -103,6 +105,7 @@ public static class DistillCoreExtensions
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<ArtifactPublisher>();
+        services.AddSingleton<ModelExports>();
         services.AddSingleton<StudentArtifacts>();
         services.AddSingleton<ChartPublisher>();
         services.AddSingleton<TrainedModelLoader>();

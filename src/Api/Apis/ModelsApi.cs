@@ -74,7 +74,7 @@ public static class ModelsApi
             throw new ConflictException("Model not ready", $"Job {jobId} is {job.Status}; only a succeeded job has a model to predict with.");
 
         var decoded = await UploadedImage.ReadAsync(request, ImageField, MaxImageBytes, MaxImageSide, cancellationToken);
-        var map = models.Use(jobId, model => ClassMapPredictor.Predict(model.Model, decoded, model.ImageSize));
+        var map = models.Use(jobId, model => ClassMapPredictor.Predict(model.Predictor, decoded, model.Loaded.ImageSize));
         var classes = datasets.Classes(job.DatasetId);
         if (raw)
         {

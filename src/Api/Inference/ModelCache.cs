@@ -1,5 +1,9 @@
+using DistillService.Core.Configuration;
+using DistillService.Core.Inference;
 using DistillService.Core.Jobs;
 using DistillService.Core.Specs;
+using Microsoft.Extensions.Options;
+using static TorchSharp.torch;
 
 namespace DistillService.Api.Inference;
 
@@ -7,7 +11,7 @@ namespace DistillService.Api.Inference;
 /// The last few models used for predictions, kept loaded so repeated requests skip reading and
 /// building the network. A model is disposed only once no prediction is using it.
 /// </summary>
-public sealed class ModelCache(TrainedModelLoader models) : IDisposable
+public sealed class ModelCache(TrainedModelLoader models, IOptions<InferenceOptions> inference, IOptions<TorchOptions> torch) : IDisposable
 {
     /// <summary>Models kept at once; a teacher of the default size takes a few MB, a large one ~30 MB.</summary>
     public const int Capacity = 4;
@@ -17,7 +21,7 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
     private readonly Dictionary<Guid, LinkedListNode<Entry>> byJob = [];
 
     /// <summary>Runs <paramref name="use"/> with the job's model, loading it on first use. Synchronous (torch scopes).</summary>
-    public T Use<T>(Guid jobId, Func<LoadedModel, T> use)
+    public T Use<T>(Guid jobId, Func<PredictionModel, T> use)
     {
         while (true)
         {
@@ -55,7 +59,7 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
             {
                 var last = recent.Last!.Value;
                 recent.RemoveLast();
-                byJob.Remove(last.Model.JobId);
+                byJob.Remove(last.Model.Loaded.JobId);
                 evicted.Add(last);
             }
         }
@@ -64,11 +68,21 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
         return entry;
     }
 
-    private LoadedModel Load(Guid jobId)
+    private PredictionModel Load(Guid jobId)
     {
         try
         {
-            return models.Load(jobId, "cpu");
+            var loaded = models.Load(jobId, "cpu");
+            if (inference.Value.Engine != InferenceOptions.OnnxRuntime) return new PredictionModel(loaded, loaded.Model);
+            try
+            {
+                return new PredictionModel(loaded, OnnxRuntimeUNet.From(loaded.Model, torch.Value.EffectiveThreads));
+            }
+            catch
+            {
+                loaded.Dispose();
+                throw;
+            }
         }
         catch (InvalidDataException noWeights)
         {
@@ -89,10 +103,10 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
         foreach (var entry in all) entry.Dispose();
     }
 
-    private sealed class Entry(LoadedModel model) : IDisposable
+    private sealed class Entry(PredictionModel model) : IDisposable
     {
         public Lock Gate { get; } = new();
-        public LoadedModel Model { get; } = model;
+        public PredictionModel Model { get; } = model;
         public bool Disposed { get; private set; }
 
         public void Dispose()
@@ -104,5 +118,18 @@ public sealed class ModelCache(TrainedModelLoader models) : IDisposable
                 Model.Dispose();
             }
         }
+    }
+}
+
+/// <summary>A loaded model and what runs its predictions: the TorchSharp module itself or its ONNX Runtime twin.</summary>
+public sealed class PredictionModel(LoadedModel loaded, nn.Module<Tensor, Tensor> predictor) : IDisposable
+{
+    public LoadedModel Loaded { get; } = loaded;
+    public nn.Module<Tensor, Tensor> Predictor { get; } = predictor;
+
+    public void Dispose()
+    {
+        if (!ReferenceEquals(Predictor, Loaded.Model)) Predictor.Dispose();
+        Loaded.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using DistillService.Core.Data;
 using DistillService.Core.Data.Imaging;
-using DistillService.Core.Models;
 using DistillService.Core.Specs;
 using static TorchSharp.torch;
 
@@ -16,7 +15,7 @@ public static class ClassMapPredictor
     /// Resizes the image to the training size with the same filter the datasets use, runs the model, and brings its
     /// logits back to the image's size (<see cref="LogitUpsampler"/>) before taking each pixel's class.
     /// </summary>
-    public static ClassMap Predict(UNet model, RgbImage image, ImageSize trainingSize)
+    public static ClassMap Predict(nn.Module<Tensor, Tensor> model, RgbImage image, ImageSize trainingSize)
     {
         ArgumentNullException.ThrowIfNull(image);
         var input = Resampler.ResizeRgb(image.Rgb, image.Height, image.Width, trainingSize.Height, trainingSize.Width);
@@ -24,10 +23,11 @@ public static class ClassMapPredictor
     }
 
     /// <summary>Class ids at <paramref name="height"/>×<paramref name="width"/> for an image already at the model's size.</summary>
-    public static byte[] AtSize(UNet model, byte[] rgb, ImageSize modelSize, int height, int width)
+    public static byte[] AtSize(nn.Module<Tensor, Tensor> model, byte[] rgb, ImageSize modelSize, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var device = model.parameters().First().device;
+        // A module without parameters (ONNX Runtime) takes its input on the CPU.
+        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
         model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

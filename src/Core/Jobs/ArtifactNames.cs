@@ -8,6 +8,9 @@ public static class ArtifactNames
     /// <summary>The same state dict as safetensors, for PyTorch and other frameworks.</summary>
     public const string Safetensors = "model.safetensors";
 
+    /// <summary>The model as ONNX (opset 17): input <c>image</c> [batch, 3, height, width], output <c>logits</c>.</summary>
+    public const string Onnx = "model.onnx";
+
     /// <summary>Architecture, classes, input size and normalisation, metrics, provenance.</summary>
     public const string ModelCard = "model-card.json";
 

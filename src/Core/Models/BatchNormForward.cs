@@ -14,7 +14,7 @@ internal static class BatchNormForward
 {
     // TorchSharp's BatchNorm2d defaults, which the modules are constructed with.
     private const double Momentum = 0.1;
-    private const double Epsilon = 1e-5;
+    internal const double Epsilon = 1e-5;
 
     public static Tensor Apply(BatchNorm2d norm, Tensor input, bool training)
     {

@@ -39,6 +39,7 @@ public sealed record ModelCard(
             {
                 [ArtifactNames.Weights] = "TorchSharp state dict (module.load)",
                 [ArtifactNames.Safetensors] = "safetensors; tensor names are the state-dict keys",
+                [ArtifactNames.Onnx] = "ONNX opset 17; input 'image' float32 [batch, 3, height, width] normalised as 'input' says, output 'logits'",
             });
     }
 

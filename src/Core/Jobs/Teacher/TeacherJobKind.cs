@@ -10,11 +10,12 @@ using Microsoft.Extensions.Options;
 
 namespace DistillService.Core.Jobs.Teacher;
 
-/// <summary>Trains a wide U-Net with pixel cross-entropy; leaves weights.bin and training-curves.png.</summary>
+/// <summary>Trains a wide U-Net with pixel cross-entropy; leaves weights.bin, model.safetensors, model.onnx and training-curves.png.</summary>
 public sealed class TeacherJobKind(
     DatasetCatalog datasets,
     JobTrainingCallbacksFactory callbacks,
     ArtifactPublisher artifacts,
+    ModelExports exports,
     ChartPublisher charts,
     IOptions<WorkerOptions> worker,
     ILogger<TeacherJobKind> logger) : ISubmittableJobKind<TeacherJobRequest>
@@ -26,7 +27,7 @@ public sealed class TeacherJobKind(
     public SubmissionDocs Docs { get; } = new("teacher", "SubmitTeacherJob", "Train a teacher U-Net",
         "Queues a job that trains a wide U-Net with per-pixel cross-entropy (ignore index 255) and Adam, "
         + "evaluates on the validation split after every epoch, checkpoints every epoch and stores the final weights "
-        + "as the artifact `weights.bin` and its loss and mIoU curves as `training-curves.png`. Every field has a default; "
+        + "as the artifacts `weights.bin`, `model.safetensors` and `model.onnx` (ONNX opset 17, for ONNX Runtime, TensorRT, OpenVINO) and its loss and mIoU curves as `training-curves.png`. Every field has a default; "
         + "`training.augmentation: null` trains without augmentation. The example runs as it is and finishes in about a "
         + "minute on 2 CPU cores. Returns 202 with the job and its URL in `Location`; watch it with "
         + "`GET /api/jobs/{id}/events` or poll `GET /api/jobs/{id}` until `status` is `succeeded`, then use its `id` as "
@@ -74,6 +75,7 @@ public sealed class TeacherJobKind(
         using var outcome = trainer.Train(train, val, objective, null, callbacks.For(job.Id, spec.Training.BatchSize), cancellationToken);
 
         var weights = artifacts.Publish(job.Id, ArtifactNames.Weights, "application/octet-stream", outcome.FinalModelState);
+        exports.Publish(job.Id, outcome.Model, train.Classes, spec.Training.ImageSize);
         charts.PublishTrainingCurves(job, outcome.History);
         logger.LogInformation("Teacher job {JobId}: val mIoU {MeanIoU:F4}", job.Id, outcome.FinalValidation.MeanIoU);
         return new JobOutcome(outcome.ResumedFromEpoch, ModelResult.Of(outcome, weights.Bytes));
