@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
+using DistillService.Core.Inference;
 using DistillService.Core.Plots;
+using TorchSharp;
 
 namespace DistillService.Api.Tests;
 
@@ -85,11 +87,20 @@ public static class PipelineWalkthrough
         var safetensors = await client.GetByteArrayAsync($"/api/jobs/{studentId}/artifacts/model.safetensors");
         var tensors = Safetensors.AssertValid(safetensors);
         Assert.Contains("head.weight", tensors.Keys);
+        var onnx = await client.GetByteArrayAsync($"/api/jobs/{studentId}/artifacts/model.onnx");
+        using (var onnxModel = new OnnxRuntimeUNet(onnx, threads: 1))
+        using (var scope = torch.NewDisposeScope())
+        {
+            var logits = onnxModel.forward(torch.rand(1, 3, 32, 32));
+            Assert.Equal(new long[] { 1, 7, 32, 32 }, logits.shape);
+            Assert.True(logits.isfinite().all().item<bool>());
+        }
         var card = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/{studentId}/artifacts/model-card.json");
         Assert.Equal(2, card.GetProperty("architecture").GetProperty("baseChannels").GetInt32());
         Assert.Equal(7, card.GetProperty("classes").GetArrayLength());
         Assert.Equal(32, card.GetProperty("input").GetProperty("height").GetInt32());
         Assert.Equal(3, card.GetProperty("input").GetProperty("mean").GetArrayLength());
+        Assert.True(card.GetProperty("files").TryGetProperty("model.onnx", out _));
 
         await AssertChartsAsync(client, pipeline);
         await AssertStudentPredictsAsync(client, studentId!);

@@ -98,6 +98,26 @@ public sealed class PredictTests : IClassFixture<PredictTests.TrainedTeacher>
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"5 predictions took {clock.Elapsed}");
     }
 
+    [Fact]
+    public async Task OnnxRuntimeAndTorchEnginesPredictTheSameClassMap()
+    {
+        // A second host on the same records and blobs, predicting with TorchSharp; this class's host uses the default, ONNX Runtime.
+        using var torchHost = DistillApiFactory.Embedded(
+            new Dictionary<string, string?> { ["Inference:Engine"] = "torch", ["Worker:InProcess"] = "false" }, teacher.Factory.DataRoot);
+        var torchClient = torchHost.CreateClient();
+        var image = Image(48, 40, SKEncodedImageFormat.Png);
+
+        var onnx = await (await client.PostAsync(Url("?format=raw"), Form(image, "a.png"))).Content.ReadFromJsonAsync<JsonElement>();
+        var torch = await (await torchClient.PostAsync(Url("?format=raw"), Form(image, "a.png"))).Content.ReadFromJsonAsync<JsonElement>();
+
+        var onnxIds = onnx.GetProperty("mask").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetInt32())).ToArray();
+        var torchIds = torch.GetProperty("mask").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetInt32())).ToArray();
+        Assert.Equal(48 * 40, onnxIds.Length);
+        Assert.Equal(torchIds.Length, onnxIds.Length);
+        var agreement = onnxIds.Zip(torchIds).Count(p => p.First == p.Second) / (double)onnxIds.Length;
+        Assert.True(agreement >= 0.9999, $"the engines agree on {agreement:P3} of pixels");
+    }
+
     public static TheoryData<string, string> BadUploads => new()
     {
         { "text", "not a readable image" },

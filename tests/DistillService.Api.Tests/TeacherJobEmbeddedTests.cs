@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
 using DistillService.Core.Data;
+using DistillService.Core.Inference;
 using DistillService.Core.Models;
 using DistillService.Core.Plots;
 using TorchSharp;
@@ -78,6 +79,14 @@ public static class TeacherJobWalkthrough
         var logits = model.forward(torch.rand(1, 3, 32, 32));
         Assert.Equal(new long[] { 1, SyntheticShapesDataset.ClassList.Count, 32, 32 }, logits.shape);
         Assert.True(logits.isfinite().all().item<bool>());
+
+        // The ONNX export computes the same logits, at another size than training's too (dynamic height and width).
+        var onnx = await client.GetByteArrayAsync($"/api/jobs/{id}/artifacts/model.onnx");
+        using var onnxModel = new OnnxRuntimeUNet(onnx, threads: 1);
+        var input = torch.rand(2, 3, 32, 48);
+        var difference = (model.forward(input) - onnxModel.forward(input)).abs().max().item<float>();
+        Assert.True(difference <= 1e-4, $"max |torch − onnxruntime| = {difference}");
+        Assert.Contains("head.weight", Safetensors.AssertValid(await client.GetByteArrayAsync($"/api/jobs/{id}/artifacts/model.safetensors")).Keys);
         return job;
     }
 }
