@@ -25,7 +25,7 @@ internal static class Inference
     }
 
     /// <summary>Timed forward passes; <paramref name="inferenceMode"/> picks inference_mode over no_grad.</summary>
-    public static Timings Forward(UNet model, BenchSettings settings, int batch, Device device, bool inferenceMode = false, bool channelsLast = false)
+    public static Timings Forward(nn.Module<Tensor, Tensor> model, BenchSettings settings, int batch, Device device, bool inferenceMode = false, bool channelsLast = false)
     {
         model.eval();
         using IDisposable guard = inferenceMode ? inference_mode() : no_grad();

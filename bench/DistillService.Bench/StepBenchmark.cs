@@ -1,4 +1,5 @@
 using DistillService.Core.Caching;
+using DistillService.Core.Inference;
 using DistillService.Core.Models;
 using DistillService.Core.Torch;
 using DistillService.Core.Training;
@@ -82,8 +83,14 @@ internal sealed class StepBenchmark(BenchSettings settings)
                 new("kd_offline_end_to_end", "Trainer (student, pixel-kl) on synthetic-shapes (samples kept in memory after the first pass, prefetched), augmented, teacher from the cache",
                     () => runs.Student(shapes, offline!, DistillationModes.Offline, TrainerRuns.Augmentation).Timings));
 
-            Inference("infer_teacher_b1", teacher, 1);
-            Inference("infer_student_b1", student, 1);
+            // TorchSharp against ONNX Runtime (the predict endpoint's engines) at batch 1, interleaved in rounds.
+            using var teacherOnnx = Runs("infer_teacher_b1_onnxruntime") ? OnnxRuntimeUNet.From(teacher, settings.Threads) : null;
+            using var studentOnnx = Runs("infer_student_b1_onnxruntime") ? OnnxRuntimeUNet.From(student, settings.Threads) : null;
+            GroupAtBatch(1,
+                new("infer_teacher_b1", "TorchSharp, eval, no_grad", () => Bench.Inference.Forward(teacher, settings, 1, device)),
+                new("infer_student_b1", "TorchSharp, eval, no_grad", () => Bench.Inference.Forward(student, settings, 1, device)),
+                new("infer_teacher_b1_onnxruntime", "ONNX Runtime on the teacher's ONNX export", () => Bench.Inference.Forward(teacherOnnx!, settings, 1, device)),
+                new("infer_student_b1_onnxruntime", "ONNX Runtime on the student's ONNX export", () => Bench.Inference.Forward(studentOnnx!, settings, 1, device)));
             Inference("infer_teacher_b8", teacher, 8);
             Inference("infer_student_b8", student, 8);
         }
@@ -99,12 +106,16 @@ internal sealed class StepBenchmark(BenchSettings settings)
             offlineOverOnline = Ratio(rates, "kd_offline", "kd_online"),
             oursOverMinimal = Ratio(medians, "teacher_train", "teacher_train_minimal"),
             oursOverMinimalOurAdam = Ratio(medians, "teacher_train", "teacher_train_minimal_our_adam"),
+            teacherOverStudentB1Torch = Ratio(medians, "infer_teacher_b1", "infer_student_b1"),
+            teacherOverStudentB1OnnxRuntime = Ratio(medians, "infer_teacher_b1_onnxruntime", "infer_student_b1_onnxruntime"),
+            torchOverOnnxRuntimeStudentB1 = Ratio(medians, "infer_student_b1", "infer_student_b1_onnxruntime"),
+            torchOverOnnxRuntimeTeacherB1 = Ratio(medians, "infer_teacher_b1", "infer_teacher_b1_onnxruntime"),
             rssBeforeMiB = Round(rssBefore),
             rssAfterMiB = Round(ProcessStats.RssMiB()),
             peakRssMiB = Round(ProcessStats.PeakRssMiB()),
             loadAverageBefore = loadBefore,
             loadAverageAfter = ProcessStats.LoadAverage(),
-            ratios = "endToEndOverOffline and offlineOverOnline compare image rates (targets ≥ 0.95 and ≥ 1.3); oursOverMinimal compares step times (1.0 = parity)",
+            ratios = "endToEndOverOffline and offlineOverOnline compare image rates (targets ≥ 0.95 and ≥ 1.3); oursOverMinimal compares step times (1.0 = parity); teacherOverStudentB1* is how many times faster the student answers at batch 1 (target ≥ 8 on the faster engine)",
         });
         return 0;
     }
@@ -112,7 +123,11 @@ internal sealed class StepBenchmark(BenchSettings settings)
     private bool NeedsCache() => new[] { "cache_write", "cache_read", "data_pipeline", "kd_offline_end_to_end" }.Any(settings.Runs);
 
     /// <summary>Runs the asked-for steps of a group in rounds and prints each with its pooled timings.</summary>
-    private void Group(params Measured[] group)
+    private void Group(params Measured[] group) => GroupAtBatch(settings.Batch, group);
+
+    private bool Runs(string step) => settings.Runs(step);
+
+    private void GroupAtBatch(int batch, params Measured[] group)
     {
         var selected = group.Where(m => settings.Runs(m.Step)).ToArray();
         var pooled = selected.ToDictionary(m => m.Step, _ => new List<double>());
@@ -136,8 +151,8 @@ internal sealed class StepBenchmark(BenchSettings settings)
                     perRound.Average(c => c.DataWorkersMs), perRound.Average(c => c.TrainerMs), perRound.Average(c => c.OtherMs)),
             };
             medians[measured.Step] = timings.MedianMs;
-            rates[measured.Step] = timings.ImagesPerSecond(settings.Batch);
-            Report.Line(timings.Fields(measured.Step, settings.Batch, measured.Note));
+            rates[measured.Step] = timings.ImagesPerSecond(batch);
+            Report.Line(timings.Fields(measured.Step, batch, measured.Note));
         }
     }
 
