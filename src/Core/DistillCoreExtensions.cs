@@ -8,6 +8,7 @@ using DistillService.Core.Jobs.Distill;
 using DistillService.Core.Jobs.Pipelines;
 using DistillService.Core.Jobs.Report;
 using DistillService.Core.Jobs.Teacher;
+using DistillService.Core.Jobs.TeacherImport;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
 using DistillService.Core.Torch;
@@ -120,6 +121,8 @@ public static class DistillCoreExtensions
         services.AddJobKind<CacheJobKind>();
         services.AddJobKind<DistillJobKind>();
         services.AddJobKind<ReportJobKind>();
+        services.AddJobKind<ImportedTeacherJobKind>();
+        services.AddSingleton<TeacherImporter>();
         // Registered first so the schema exists before the job server or the API start.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
         return builder;

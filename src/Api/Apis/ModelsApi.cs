@@ -7,6 +7,7 @@ using DistillService.Api.Security;
 using DistillService.Core.Data;
 using DistillService.Core.Inference;
 using DistillService.Core.Jobs;
+using DistillService.Core.Jobs.TeacherImport;
 using DistillService.Core.Specs;
 using DistillService.Core.Persistence;
 using DistillService.Core.Plots;
@@ -21,6 +22,9 @@ public static class ModelsApi
     public const long MaxImageBytes = 20L * 1024 * 1024;
     public const int MaxImageSide = 4096;
     public const string ImageField = "image";
+
+    /// <summary>The largest teacher file accepted; a U-Net of 256 base channels and depth 6 is about 1 GB in F32.</summary>
+    public const long MaxImportBytes = 1L << 30;
 
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
@@ -43,9 +47,48 @@ public static class ModelsApi
                 + "of the same width and height with each pixel in its class's colour (the dataset's colours, `GET /api/datasets/{id}`), "
                 + "or, with `?format=raw`, JSON `{ jobId, width, height, classes, mask }` where `mask` holds `height` rows of "
                 + "`width` class ids. `jobId` is a succeeded `teacher` or `distill` job (the pipeline's `student` and `baseline` "
-                + "are distill jobs); a job still running answers 409. The last few models used stay loaded, so repeated "
+                + "are distill jobs; an imported teacher is a `teacher-import` job); a job still running answers 409. The last few models used stay loaded, so repeated "
                 + "predictions are fast. With curl: `curl -F image=@photo.png -o mask.png http://127.0.0.1:5080/api/models/{jobId}/predict`.");
+        api.MapPost("/import", ImportTeacher)
+            .WithName("ImportTeacher")
+            .RequireApiKey()
+            .Accepts<ImportTeacherForm>("multipart/form-data")
+            .Produces<JobResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithSummary("Import a teacher trained elsewhere (safetensors)")
+            .WithDescription("Multipart form: `weights`, a safetensors file with the state dict of the README's U-Net (keys such as "
+                + "`encoders.0.conv1.weight`, `upsamplers.3.bias`, `head.weight`; F32, F16 or BF16; `num_batches_tracked` optional), "
+                + "and `spec`, JSON: `{ \"datasetId\": \"synthetic-shapes\", \"model\": { \"baseChannels\": 16, \"depth\": 3 }, "
+                + "\"imageSize\": 64 }` (optionally `normalization: { mean, std }`, which must be ImageNet's, and `device`). "
+                + "Everything is checked before anything is stored: the file's format, a header over 1 MB, offsets out of range or "
+                + "overlapping, missing, extra or renamed keys, shapes, dtypes, NaN or infinite values, a class count other than the "
+                + $"dataset's, a file over {MaxImportBytes / (1 << 20)} MiB; each refusal is a 400 (413 for the size) naming the problem, "
+                + "and leaves nothing behind. Nothing is unpickled or executed. Returns 202 with a `teacher-import` job that scores the "
+                + "teacher on the validation split and publishes `weights.bin`, `model.safetensors` and `model.onnx`; once it has "
+                + "succeeded its id is a teacher everywhere a `teacherJobId` is asked for (cache, distill, predict, "
+                + "a pipeline's `teacher: { jobId }`).");
         return api;
+    }
+
+    /// <summary>Streams the file to a temporary path, validates it with the spec and queues the import job.</summary>
+    public static async Task<AcceptedAtRoute<JobResponse>> ImportTeacher(
+        HttpContext context, TeacherImporter importer, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"distill-import-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var form = await MultipartUpload.ReadAsync(context, TeacherImporter.WeightsField, path, MaxImportBytes, cancellationToken,
+                "safetensors file", "the import limit");
+            if (!form.HasFile) throw InvalidRequestException.For(TeacherImporter.WeightsField, "weights is required: the teacher as a safetensors file.");
+            var weights = await File.ReadAllBytesAsync(path, cancellationToken);
+            var job = importer.Import(form.Fields.GetValueOrDefault(TeacherImporter.SpecField), weights);
+            return TypedResults.AcceptedAtRoute(job.ToResponse(), "GetJob", new { id = job.Id });
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <remarks>

@@ -9,3 +9,6 @@ public sealed record PredictionResponse(Guid JobId, int Width, int Height, IRead
 
 /// <summary>The multipart form of a prediction (documents the endpoint; the handler reads the form itself).</summary>
 public sealed record PredictForm(IFormFile Image);
+
+/// <summary>The multipart form of a teacher import: the safetensors file and its spec as JSON text.</summary>
+public sealed record ImportTeacherForm(IFormFile Weights, string Spec);

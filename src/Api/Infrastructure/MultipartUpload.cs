@@ -26,8 +26,11 @@ public static class MultipartUpload
     /// <summary>Room for the text fields and multipart headers on top of the file limit.</summary>
     private const long FormOverheadBytes = 64 * 1024;
 
+    /// <param name="fileDescription">What the file part holds, for messages ("zip", "safetensors file").</param>
+    /// <param name="limitSetting">The setting that holds <paramref name="maxFileBytes"/>, named in the 413.</param>
     public static async Task<UploadForm> ReadAsync(
-        HttpContext context, string fileField, string filePath, long maxFileBytes, CancellationToken cancellationToken)
+        HttpContext context, string fileField, string filePath, long maxFileBytes, CancellationToken cancellationToken,
+        string fileDescription = "zip", string limitSetting = "Datasets:MaxUploadBytes")
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
@@ -35,9 +38,9 @@ public static class MultipartUpload
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
         {
             throw new UploadRejectedException(StatusCodes.Status400BadRequest, fileField,
-                $"send multipart/form-data with a '{fileField}' part holding the zip.");
+                $"send multipart/form-data with a '{fileField}' part holding the {fileDescription}.");
         }
-        if (request.ContentLength > maxFileBytes + FormOverheadBytes) throw TooLarge(fileField, maxFileBytes);
+        if (request.ContentLength > maxFileBytes + FormOverheadBytes) throw TooLarge(fileField, maxFileBytes, limitSetting);
         // Kestrel's default limit (30 MB) would cut large uploads off; this endpoint has its own.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = maxFileBytes + FormOverheadBytes;
@@ -59,14 +62,14 @@ public static class MultipartUpload
 
                 if (name == fileField)
                 {
-                    if (hasFile) throw new UploadRejectedException(StatusCodes.Status400BadRequest, fileField, "send one zip file only.");
-                    await CopyLimitedAsync(section.Body, filePath, maxFileBytes, fileField, cancellationToken);
+                    if (hasFile) throw new UploadRejectedException(StatusCodes.Status400BadRequest, fileField, $"send one {fileDescription} only.");
+                    await CopyLimitedAsync(section.Body, filePath, maxFileBytes, fileField, limitSetting, cancellationToken);
                     hasFile = true;
                 }
                 else if (disposition.IsFileDisposition())
                 {
                     throw new UploadRejectedException(StatusCodes.Status400BadRequest, name,
-                        $"unexpected file part '{name}'; the zip goes in '{fileField}'.");
+                        $"unexpected file part '{name}'; the {fileDescription} goes in '{fileField}'.");
                 }
                 else
                 {
@@ -76,7 +79,7 @@ public static class MultipartUpload
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw TooLarge(fileField, maxFileBytes);
+            throw TooLarge(fileField, maxFileBytes, limitSetting);
         }
         catch (IOException e)
         {
@@ -85,7 +88,8 @@ public static class MultipartUpload
         return new UploadForm(fields, hasFile);
     }
 
-    private static async Task CopyLimitedAsync(Stream body, string path, long maxBytes, string field, CancellationToken cancellationToken)
+    private static async Task CopyLimitedAsync(
+        Stream body, string path, long maxBytes, string field, string limitSetting, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
         var buffer = new byte[81920];
@@ -94,7 +98,7 @@ public static class MultipartUpload
         while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
         {
             total += read;
-            if (total > maxBytes) throw TooLarge(field, maxBytes);
+            if (total > maxBytes) throw TooLarge(field, maxBytes, limitSetting);
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
@@ -110,6 +114,6 @@ public static class MultipartUpload
         return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
     }
 
-    private static UploadRejectedException TooLarge(string field, long maxBytes) =>
-        new(StatusCodes.Status413PayloadTooLarge, field, $"the upload is larger than {maxBytes:N0} bytes (Datasets:MaxUploadBytes).");
+    private static UploadRejectedException TooLarge(string field, long maxBytes, string limitSetting) =>
+        new(StatusCodes.Status413PayloadTooLarge, field, $"the upload is larger than {maxBytes:N0} bytes ({limitSetting}).");
 }

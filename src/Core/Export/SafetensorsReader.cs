@@ -39,12 +39,16 @@ public sealed class SafetensorsReader
     /// <summary>Where the data section starts in the file (8 + N).</summary>
     public long DataStart => 8 + HeaderLength;
 
-    public static SafetensorsReader Parse(byte[] file)
+    public static SafetensorsReader Parse(byte[] file) => Parse(file, MaxHeaderLength);
+
+    /// <summary>Parses with a tighter header limit (uploads: a U-Net's header is a few kB).</summary>
+    public static SafetensorsReader Parse(byte[] file, long maxHeaderLength)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxHeaderLength, MaxHeaderLength);
         if (file.Length < 8) throw Invalid("the file is shorter than its 8-byte header length");
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
-        if (headerLength > MaxHeaderLength) throw Invalid($"the header length {headerLength} exceeds {MaxHeaderLength}");
+        if (headerLength > (ulong)maxHeaderLength) throw Invalid($"the header length {headerLength} exceeds {maxHeaderLength}");
         if ((long)headerLength > file.Length - 8) throw Invalid($"the header length {headerLength} runs past the end of the file");
         var header = file.AsSpan(8, (int)headerLength);
         if (header.Length == 0 || header[0] != (byte)'{') throw Invalid("the header does not start with '{'");

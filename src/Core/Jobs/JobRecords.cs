@@ -31,7 +31,11 @@ public static class JobRecords
     /// otherwise null, with the reason added to <paramref name="errors"/> under <paramref name="field"/>.
     /// </summary>
     public static JobRecord? FindUpstream(DistillDbContext db, Guid? id, string field, string kind, ValidationErrors errors,
-        string? missingMessage = null)
+        string? missingMessage = null) => FindUpstream(db, id, field, [kind], kind, errors, missingMessage);
+
+    /// <summary>As above for a job of any of <paramref name="kinds"/>, named <paramref name="what"/> in messages.</summary>
+    public static JobRecord? FindUpstream(DistillDbContext db, Guid? id, string field, IReadOnlyList<string> kinds, string what,
+        ValidationErrors errors, string? missingMessage = null)
     {
         if (id is null)
         {
@@ -40,9 +44,9 @@ public static class JobRecords
         }
         var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == id);
         if (job is null) errors.Add(field, $"There is no job with id {id}.");
-        else if (job.Kind != kind) errors.Add(field, $"Job {id} is a {job.Kind} job, not a {kind} job.");
+        else if (!kinds.Contains(job.Kind)) errors.Add(field, $"Job {id} is a {job.Kind} job, not a {what} job.");
         else if (job.Status is JobStatuses.Failed or JobStatuses.Cancelled)
-            errors.Add(field, $"The {kind} job {id} {job.Status}; it has no output to use.");
+            errors.Add(field, $"The {job.Kind} job {id} {job.Status}; it has no output to use.");
         else return job;
         return null;
     }

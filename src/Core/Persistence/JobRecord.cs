@@ -3,16 +3,23 @@ namespace DistillService.Core.Persistence;
 public static class JobKinds
 {
     public const string Teacher = "teacher";
+    /// <summary>A teacher trained elsewhere, uploaded as safetensors (POST /api/models/import).</summary>
+    public const string ImportedTeacher = "teacher-import";
     public const string Cache = "cache";
     public const string Distill = "distill";
     /// <summary>The last step of a pipeline: compares teacher, student and baseline.</summary>
     public const string Report = "report";
+
+    /// <summary>The kinds a cache, a distill job or a pipeline takes as its teacher.</summary>
+    public static readonly IReadOnlyList<string> Teachers = [Teacher, ImportedTeacher];
 }
 
 /// <summary>What a job is for inside a pipeline.</summary>
 public static class PipelineRoles
 {
     public const string Teacher = "teacher";
+    /// <summary>A teacher trained elsewhere, uploaded as safetensors (POST /api/models/import).</summary>
+    public const string ImportedTeacher = "teacher-import";
     public const string Cache = "cache";
     public const string Student = "student";
     public const string Baseline = "baseline";

@@ -38,16 +38,8 @@ public static class TrainingRequestValidator
             $"{field}.learningRate", "learningRate must be greater than 0 and at most 10.");
 
         var size = training.ImageSize;
-        if (size.Width is < MinImageSize or > MaxImageSize || size.Height is < MinImageSize or > MaxImageSize)
-        {
-            errors.Add($"{field}.imageSize", $"imageSize's width and height must be between {MinImageSize} and {MaxImageSize}.");
-        }
-        else if (model.Depth is >= 1 and <= MaxDepth && !size.IsMultipleOf(1 << model.Depth))
-        {
-            errors.Add($"{field}.imageSize",
-                $"imageSize {size} must be divisible by 2^depth = {1 << model.Depth} in width and height.");
-        }
-        else if (training.BatchSize * size.Pixels > MaxBatchPixels && training.BatchSize > 0)
+        if (ValidateImageSize(size, model, errors, $"{field}.imageSize")
+            && training.BatchSize * size.Pixels > MaxBatchPixels && training.BatchSize > 0)
         {
             errors.Add($"{field}.batchSize",
                 $"batchSize × imageSize's pixels must be at most {MaxBatchPixels:N0} pixels per step.");
@@ -56,6 +48,22 @@ public static class TrainingRequestValidator
             $"classWeighting must be '{ClassWeightings.None}' or '{ClassWeightings.MedianFrequency}'.");
 
         if (training.Augmentation is { } aug) ValidateAugmentation(aug, errors, $"{field}.augmentation");
+    }
+
+    /// <summary>Sides within bounds and divisible by 2^depth; false (with the problem added) otherwise.</summary>
+    public static bool ValidateImageSize(ImageSize size, ModelSpec model, ValidationErrors errors, string field)
+    {
+        if (size.Width is < MinImageSize or > MaxImageSize || size.Height is < MinImageSize or > MaxImageSize)
+        {
+            errors.Add(field, $"imageSize's width and height must be between {MinImageSize} and {MaxImageSize}.");
+            return false;
+        }
+        if (model.Depth is >= 1 and <= MaxDepth && !size.IsMultipleOf(1 << model.Depth))
+        {
+            errors.Add(field, $"imageSize {size} must be divisible by 2^depth = {1 << model.Depth} in width and height.");
+            return false;
+        }
+        return true;
     }
 
     private static void ValidateAugmentation(AugmentationSpec aug, ValidationErrors errors, string field)

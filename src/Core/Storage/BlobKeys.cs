@@ -5,5 +5,7 @@ public static class BlobKeys
 {
     public static string Checkpoint(Guid jobId) => $"jobs/{jobId:N}/checkpoint.bin";
     public static string Artifact(Guid jobId, string name) => $"jobs/{jobId:N}/artifacts/{name}";
+    /// <summary>Uploaded teacher weights (TorchSharp format, validated) until the import job publishes them.</summary>
+    public static string ImportedWeights(Guid jobId) => $"jobs/{jobId:N}/imported-weights.bin";
     public static string Cache(Guid cacheJobId) => $"caches/{cacheJobId:N}";
 }

@@ -44,6 +44,9 @@ public sealed partial class BlobStore
 
     public bool Exists(string key) => File.Exists(ResolvePath(key));
 
+    /// <summary>Removes one blob if it is there.</summary>
+    public void Delete(string key) => File.Delete(ResolvePath(key));
+
     public byte[]? TryReadAllBytes(string key)
     {
         var path = ResolvePath(key);

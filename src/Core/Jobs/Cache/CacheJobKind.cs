@@ -65,7 +65,7 @@ public sealed class CacheJobKind(
             "temperature must be greater than 0 and at most 100.");
         TrainingRequestValidator.ValidateDevice(request.Device, errors);
         using var db = dbFactory.CreateDbContext();
-        var teacher = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teacher, errors);
+        var teacher = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teachers, "teacher", errors);
         var datasetId = request.DatasetId ?? teacher?.DatasetId ?? "";
         if (teacher is not null)
         {

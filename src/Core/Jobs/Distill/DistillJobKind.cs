@@ -91,7 +91,7 @@ public sealed class DistillJobKind(
         }
         else if (distillation.Beta > 0)
         {
-            upstream = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teacher, errors,
+            upstream = JobRecords.FindUpstream(db, request.TeacherJobId, "teacherJobId", JobKinds.Teachers, "teacher", errors,
                 "Online distillation needs teacherJobId.");
             if (upstream is not null && upstream.DatasetId != spec.DatasetId)
                 errors.Add("datasetId", $"Teacher job {upstream.Id} was trained on '{upstream.DatasetId}', not '{spec.DatasetId}'.");
