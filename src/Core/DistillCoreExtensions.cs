@@ -41,6 +41,8 @@ public static class DistillCoreExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<InferenceOptions>().Bind(configuration.GetSection(InferenceOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelImportOptions>().Bind(configuration.GetSection(ModelImportOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();

@@ -4,6 +4,7 @@ using DistillService.Api.Inference;
 using DistillService.Api.OpenApi;
 using DistillService.Api.Infrastructure;
 using DistillService.Api.Security;
+using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 using DistillService.Core.Inference;
 using DistillService.Core.Jobs;
@@ -14,6 +15,7 @@ using DistillService.Core.Plots;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace DistillService.Api.Apis;
 
@@ -22,9 +24,6 @@ public static class ModelsApi
     public const long MaxImageBytes = 20L * 1024 * 1024;
     public const int MaxImageSide = 4096;
     public const string ImageField = "image";
-
-    /// <summary>The largest teacher file accepted; a U-Net of 256 base channels and depth 6 is about 1 GB in F32.</summary>
-    public const long MaxImportBytes = 1L << 30;
 
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
@@ -63,7 +62,7 @@ public static class ModelsApi
                 + "\"imageSize\": 64 }` (optionally `normalization: { mean, std }`, which must be ImageNet's, and `device`). "
                 + "Everything is checked before anything is stored: the file's format, a header over 1 MB, offsets out of range or "
                 + "overlapping, missing, extra or renamed keys, shapes, dtypes, NaN or infinite values, a class count other than the "
-                + $"dataset's, a file over {MaxImportBytes / (1 << 20)} MiB; each refusal is a 400 (413 for the size) naming the problem, "
+                + "dataset's, a file over `ModelImport:MaxBytes` (1 GiB); each refusal is a 400 (413 for the size) naming the problem, "
                 + "and leaves nothing behind. Nothing is unpickled or executed. Returns 202 with a `teacher-import` job that scores the "
                 + "teacher on the validation split and publishes `weights.bin`, `model.safetensors` and `model.onnx`; once it has "
                 + "succeeded its id is a teacher everywhere a `teacherJobId` is asked for (cache, distill, predict, "
@@ -73,13 +72,13 @@ public static class ModelsApi
 
     /// <summary>Streams the file to a temporary path, validates it with the spec and queues the import job.</summary>
     public static async Task<AcceptedAtRoute<JobResponse>> ImportTeacher(
-        HttpContext context, TeacherImporter importer, CancellationToken cancellationToken)
+        HttpContext context, TeacherImporter importer, IOptions<ModelImportOptions> limits, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetTempPath(), $"distill-import-{Guid.NewGuid():N}.safetensors");
         try
         {
-            var form = await MultipartUpload.ReadAsync(context, TeacherImporter.WeightsField, path, MaxImportBytes, cancellationToken,
-                "safetensors file", "the import limit");
+            var form = await MultipartUpload.ReadAsync(context, TeacherImporter.WeightsField, path, limits.Value.MaxBytes, cancellationToken,
+                "safetensors file", "ModelImport:MaxBytes");
             if (!form.HasFile) throw InvalidRequestException.For(TeacherImporter.WeightsField, "weights is required: the teacher as a safetensors file.");
             var weights = await File.ReadAllBytesAsync(path, cancellationToken);
             var job = importer.Import(form.Fields.GetValueOrDefault(TeacherImporter.SpecField), weights);

@@ -13,6 +13,9 @@ public sealed record PipelinePlan(
 {
     public bool Offline => Student.Distillation.Mode == DistillationModes.Offline;
 
+    /// <summary>The existing teacher the pipeline distils from, or null when it trains its own.</summary>
+    public Guid? ExistingTeacherId => Request.Teacher?.ModelId;
+
     /// <param name="numClasses">The dataset's classes: a logits cache keeps them all.</param>
     public CacheJobSpec CacheSpec(Guid teacherJobId, int numClasses) => new(
         teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, CacheForm == CacheForms.Logits ? numClasses : Cache.TopK,
@@ -24,11 +27,12 @@ public sealed record PipelinePlan(
     private static string CacheFormFor(DistillationSpec distillation) =>
         DistillationMethods.TeacherNeeds(distillation).HasFlag(TeacherOutputKinds.Logits) ? CacheForms.Logits : CacheForms.TopK;
 
-    public static PipelinePlan Create(PipelineRequest request)
+    /// <param name="existingTeacher">The spec of the job <c>teacher.modelId</c> names, when the pipeline trains no teacher.</param>
+    public static PipelinePlan Create(PipelineRequest request, TeacherJobSpec? existingTeacher = null)
     {
         var seed = request.Seed ?? PipelineDefaults.Seed;
-        var teacherTraining = (request.Teacher?.Training ?? PipelineDefaults.TeacherTraining) with { Seed = seed };
-        var teacher = new TeacherJobSpec(
+        var teacherTraining = existingTeacher?.Training ?? (request.Teacher?.Training ?? PipelineDefaults.TeacherTraining) with { Seed = seed };
+        var teacher = existingTeacher ?? new TeacherJobSpec(
             request.DatasetId, request.Teacher?.Model ?? PipelineDefaults.TeacherModel, teacherTraining, request.Device);
 
         var studentTraining = (request.Student?.Training
@@ -48,7 +52,7 @@ public sealed record PipelinePlan(
         var normalised = request with
         {
             Seed = seed,
-            Teacher = new PipelineTeacherStage(teacher.Model, teacher.Training),
+            Teacher = existingTeacher is null ? new PipelineTeacherStage(teacher.Model, teacher.Training) : request.Teacher,
             Cache = cacheStage with { Form = cacheStage.Form ?? CacheFormFor(student.Distillation) },
             Student = new PipelineStudentStage(student.Model, student.Training, student.Distillation),
         };

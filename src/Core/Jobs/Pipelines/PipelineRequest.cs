@@ -2,7 +2,11 @@ using DistillService.Core.Specs;
 
 namespace DistillService.Core.Jobs.Pipelines;
 
-public sealed record PipelineTeacherStage(ModelSpec? Model = null, TrainingSpec? Training = null);
+/// <param name="ModelId">
+/// An existing teacher instead of training one: the id of a succeeded (or still running) teacher or teacher-import job,
+/// as <c>GET /api/jobs</c> lists it. Leave <paramref name="Model"/> and <paramref name="Training"/> out with it.
+/// </param>
+public sealed record PipelineTeacherStage(ModelSpec? Model = null, TrainingSpec? Training = null, Guid? ModelId = null);
 
 /// <param name="Form">"top-k" or "logits"; left out, the form the student's method needs (logits for CWD).</param>
 public sealed record PipelineCacheStage(int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string? Form = null);

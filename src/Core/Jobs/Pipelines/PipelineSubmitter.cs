@@ -6,6 +6,7 @@ using DistillService.Core.Jobs.Distill;
 using DistillService.Core.Jobs.Teacher;
 using DistillService.Core.Persistence;
 using DistillService.Core.Specs;
+using Microsoft.EntityFrameworkCore;
 
 namespace DistillService.Core.Jobs.Pipelines;
 
@@ -13,7 +14,7 @@ namespace DistillService.Core.Jobs.Pipelines;
 /// Validates a pipeline request as a whole, then records teacher → cache → student (→ baseline) → report and queues them
 /// as one chain. Invalid requests throw <see cref="InvalidRequestException"/> before anything is written.
 /// </summary>
-public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog datasets)
+public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog datasets, IDbContextFactory<DistillDbContext> dbFactory)
 {
     /// <summary>The pipeline defaults spelled out, so users see every knob, then the same with each other method.</summary>
     public static IReadOnlyDictionary<string, object> Examples { get; } = new[] { PipelineDefaults.Distillation.Method }
@@ -30,9 +31,11 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
 
     public (PipelineRecord Pipeline, IReadOnlyList<JobRecord> Jobs) Submit(PipelineRequest request)
     {
-        var plan = PipelinePlan.Create(request);
         var errors = new ValidationErrors();
-        TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
+        var existing = ExistingTeacher(request, errors);
+        errors.ThrowIfAny();
+        var plan = PipelinePlan.Create(request, existing is null ? null : JobRecords.Spec<TeacherJobSpec>(existing));
+        if (existing is null) TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
         DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.CacheForm, errors, "cache.");
         DistillJobKind.Validate(plan.Student, datasets, errors, "student.");
         if (plan.Offline)
@@ -51,8 +54,9 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
             SpecJson = JsonSerializer.Serialize(plan.Request, JobJson.Options),
             CreatedAt = DateTime.UtcNow,
         };
-        var teacher = JobRecords.New(JobKinds.Teacher, pipeline.DatasetId, plan.Teacher, plan.Device, plan.Teacher.Training.Epochs, null);
-        var jobs = new List<JobRecord> { Part(teacher, pipeline, PipelineRoles.Teacher) };
+        var teacher = existing ?? JobRecords.New(JobKinds.Teacher, pipeline.DatasetId, plan.Teacher, plan.Device, plan.Teacher.Training.Epochs, null);
+        var jobs = new List<JobRecord>();
+        if (existing is null) jobs.Add(Part(teacher, pipeline, PipelineRoles.Teacher));
         var studentUpstream = teacher;
         var student = plan.Student with { TeacherJobId = teacher.Id };
         if (plan.Offline)
@@ -74,6 +78,19 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
         // One chain, so one worker runs the pipeline start to end; each job checks its own inputs.
         submitter.Record(jobs, pipeline);
         return (pipeline, jobs);
+    }
+
+    /// <summary>The teacher job <c>teacher.modelId</c> names, checked; null when the pipeline trains its own.</summary>
+    private JobRecord? ExistingTeacher(PipelineRequest request, ValidationErrors errors)
+    {
+        if (request.Teacher?.ModelId is not { } id) return null;
+        if (request.Teacher.Model is not null || request.Teacher.Training is not null)
+            errors.Add("teacher.modelId", "Give either teacher.modelId (an existing teacher) or teacher.model and teacher.training (train one), not both.");
+        using var db = dbFactory.CreateDbContext();
+        var teacher = JobRecords.FindUpstream(db, id, "teacher.modelId", JobKinds.Teachers, "teacher", errors);
+        if (teacher is not null && teacher.DatasetId != request.DatasetId)
+            errors.Add("datasetId", $"The teacher {id} was made for dataset '{teacher.DatasetId}'; datasetId must be the same.");
+        return errors.IsEmpty ? teacher : null;
     }
 
     private static JobRecord Part(JobRecord job, PipelineRecord pipeline, string role)

@@ -36,8 +36,11 @@ public sealed class ReportJobKind(
 
         var device = JobDevices.Effective(JsonSerializer.Deserialize<PipelineRequest>(
             db.Pipelines.AsNoTracking().First(p => p.Id == job.PipelineId).SpecJson, JobJson.Options)!.Device, worker.Value);
-        var measured = new[] { PipelineRoles.Teacher, PipelineRoles.Student, PipelineRoles.Baseline }
-            .Select(role => pipelineJobs.SingleOrDefault(j => j.PipelineRole == role))
+        var studentJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Student);
+        // A pipeline started from an existing teacher has no teacher job of its own: the student names it.
+        var teacherJob = pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Teacher)
+            ?? db.Jobs.AsNoTracking().First(j => j.Id == JobRecords.Spec<DistillJobSpec>(studentJob).TeacherJobId);
+        var measured = new[] { teacherJob, studentJob, pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Baseline) }
             .OfType<JobRecord>().ToList();
 
         var loaded = new List<LoadedModel>();
@@ -76,7 +79,12 @@ public sealed class ReportJobKind(
         }
     }
 
-    private static string Column(JobRecord job) => job.PipelineRole == PipelineRoles.Baseline ? "baseline (no KD)" : job.PipelineRole!;
+    private static string Column(JobRecord job) => job.PipelineRole switch
+    {
+        PipelineRoles.Baseline => "baseline (no KD)",
+        null => PipelineRoles.Teacher, // an existing teacher, outside the pipeline
+        var role => role,
+    };
 
     /// <summary>Teacher, then baseline, then student: the student's column sits next to what it is compared with.</summary>
     private static int ColumnOrder(string column) => column switch
