@@ -4,6 +4,8 @@ using DistillService.Core.Data;
 using DistillService.Core.Data.Registration;
 using DistillService.Core.Jobs;
 using DistillService.Core.Jobs.Cache;
+using DistillService.Core.Jobs.Catalog;
+using DistillService.Core.Jobs.Deletion;
 using DistillService.Core.Jobs.Distill;
 using DistillService.Core.Jobs.Pipelines;
 using DistillService.Core.Jobs.Report;
@@ -125,6 +127,9 @@ public static class DistillCoreExtensions
         services.AddJobKind<ReportJobKind>();
         services.AddJobKind<ImportedTeacherJobKind>();
         services.AddSingleton<TeacherImporter>();
+        services.AddSingleton<JobDeletion>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<CheckpointRetention>();
         // Registered first so the schema exists before the job server or the API start.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
         return builder;
@@ -135,6 +140,7 @@ public static class DistillCoreExtensions
     {
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.Services.AddSingleton<IHostedService, TorchInitializer>();
+        builder.Services.AddHostedService<CheckpointRetentionService>();
         builder.Services.AddHangfireServer((sp, options) =>
         {
             var settings = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;

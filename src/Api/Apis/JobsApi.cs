@@ -1,7 +1,9 @@
 using DistillService.Api.Contracts;
 using DistillService.Api.OpenApi;
 using DistillService.Api.Security;
+using DistillService.Api.Inference;
 using DistillService.Core.Jobs;
+using DistillService.Core.Jobs.Deletion;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -38,6 +40,16 @@ public static class JobsApi
                 + "cancelled jobs after it run again too. Other statuses answer 409.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapDelete("/{id:guid}", DeleteJob)
+            .WithName("DeleteJob")
+            .RequireApiKey()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete a finished job, its records and its files")
+            .WithDescription("Removes the job's record, metrics and artifacts and every file it owns (checkpoint, artifacts, "
+                + "imported weights, a cache's shards) and answers with the bytes freed. Refused with 409 while the job is queued "
+                + "or running, or while a queued or running job needs it (a student reading its cache or teacher, a pipeline's "
+                + "report). Jobs that used it before keep their own files.");
         api.MapGet("/", ListJobs)
             .WithName("ListJobs")
             .WithSummary("List jobs, newest first")
@@ -59,8 +71,8 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Files a job produced")
             .WithDescription("Name, size, SHA-256, content type and download URL of each artifact: `weights.bin`, "
-                + "`training-curves.png` (training jobs), `model.safetensors`, `model-card.json` and `predictions.png` "
-                + "(distill jobs), `comparison.png` (a pipeline's report job).");
+                + "`model.safetensors` and `model.onnx` (teacher, teacher-import and distill jobs), `training-curves.png` "
+                + "(training jobs), `model-card.json` and `predictions.png` (distill jobs), `comparison.png` (a pipeline's report job).");
         api.MapGet("/{id:guid}/artifacts/{name}", DownloadArtifact)
             .WithName("DownloadJobArtifact")
             .RequireApiKey()
@@ -71,9 +83,18 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Download an artifact")
             .WithDescription("Supports HTTP range requests. `weights.bin` is a TorchSharp state dict of the model "
-                + "(load it into `UNet` with `module.load`); `model.safetensors` is the same state dict for PyTorch; "
+                + "(load it into `UNet` with `module.load`); `model.safetensors` is the same state dict for PyTorch; `model.onnx` "
+                + "runs in ONNX Runtime, TensorRT or OpenVINO (input `image` [batch, 3, height, width], output `logits`); "
                 + "`.png` files are charts (Swagger UI shows them inline).");
         return api;
+    }
+
+    public static Results<Ok<DeletionResponse>, ProblemHttpResult> DeleteJob(Guid id, JobDeletion deletion, ModelCache models)
+    {
+        var report = deletion.DeleteJob(id);
+        if (report is null) return JobNotFound(id);
+        models.Evict(id);
+        return TypedResults.Ok(report.ToResponse());
     }
 
     /// <summary>Queues a job of <paramref name="kind"/>; an invalid request throws (400 with the fields that are wrong).</summary>

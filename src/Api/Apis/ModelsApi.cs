@@ -8,6 +8,7 @@ using DistillService.Core.Configuration;
 using DistillService.Core.Data;
 using DistillService.Core.Inference;
 using DistillService.Core.Jobs;
+using DistillService.Core.Jobs.Catalog;
 using DistillService.Core.Jobs.TeacherImport;
 using DistillService.Core.Specs;
 using DistillService.Core.Persistence;
@@ -28,6 +29,21 @@ public static class ModelsApi
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/models").WithTags("Models");
+        api.MapGet("/", ListModels)
+            .WithName("ListModels")
+            .ProducesValidationProblem()
+            .WithSummary("The models you have: teachers (trained or imported) and students")
+            .WithDescription("Every succeeded teacher, teacher-import and distill job, newest first, with dataset, architecture, "
+                + "parameter count, validation mIoU (and at the labels' native resolution where measured), bytes on disk, "
+                + "created time and lineage, from the model back to its dataset (student ← cache ← teacher ← dataset). Filters: "
+                + "`datasetId`, and `kind` = `teacher` or `student` (a no-KD baseline is a student with `distillation: null`). "
+                + "A model's id is its job's id: use it with predict, as a `teacherJobId`, or as a pipeline's `teacher.modelId`.");
+        api.MapGet("/{id:guid}", GetModel)
+            .WithName("GetModel")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One model, with links to its files")
+            .WithDescription("As in the list, plus the artifacts: `weights.bin` (TorchSharp), `model.safetensors`, `model.onnx`, "
+                + "and for students `model-card.json` and the charts.");
         api.MapPost("/{jobId:guid}/predict", Predict)
             .WithName("Predict")
             .RequireApiKey()
@@ -68,6 +84,28 @@ public static class ModelsApi
                 + "succeeded its id is a teacher everywhere a `teacherJobId` is asked for (cache, distill, predict, "
                 + "a pipeline's `teacher: { jobId }`).");
         return api;
+    }
+
+    public static Ok<List<ModelResponse>> ListModels(
+        [FromQuery, Description("Only models of this dataset.")] string? datasetId,
+        [FromQuery, Description("`teacher` or `student`.")] string? kind,
+        ModelCatalog catalog)
+    {
+        if (kind is not null && !ModelRoles.IsValid(kind))
+            throw InvalidRequestException.For("kind", "kind must be 'teacher' or 'student'.");
+        return TypedResults.Ok(catalog.List(datasetId, kind).Select(m => m.ToResponse()).ToList());
+    }
+
+    public static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> GetModel(
+        Guid id, ModelCatalog catalog, DistillDbContext db, CancellationToken cancellationToken)
+    {
+        var model = catalog.Find(id);
+        if (model is null)
+            return TypedResults.Problem(title: "Model not found",
+                detail: $"There is no model with id {id}: no succeeded teacher, teacher-import or distill job has it.",
+                statusCode: StatusCodes.Status404NotFound);
+        var artifacts = await db.Artifacts.AsNoTracking().Where(a => a.JobId == id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(model.ToResponse(artifacts));
     }
 
     /// <summary>Streams the file to a temporary path, validates it with the spec and queues the import job.</summary>

@@ -1,7 +1,9 @@
 using DistillService.Api.Contracts;
 using DistillService.Api.Security;
 using DistillService.Api.OpenApi;
+using DistillService.Api.Inference;
 using DistillService.Core.Jobs;
+using DistillService.Core.Jobs.Deletion;
 using DistillService.Core.Jobs.Pipelines;
 using DistillService.Core.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,7 +34,26 @@ public static class PipelinesApi
                 + "accuracy, per-class IoU, parameters, weights size, median batch-1 inference latency on the same device, and the "
                 + "share of the baseline→teacher mIoU gap the student closed.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{id:guid}", DeletePipeline)
+            .WithName("DeletePipeline")
+            .RequireApiKey()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete a finished pipeline with all its jobs and files")
+            .WithDescription("As `DELETE /api/jobs/{id}` for every job of the pipeline, then the pipeline itself; answers with the "
+                + "jobs removed and the bytes freed. Refused with 409 while any of its jobs is queued or running or another "
+                + "queued or running job needs one of them. An existing teacher it distilled from (`teacher.modelId`) stays.");
         return api;
+    }
+
+    public static Results<Ok<DeletionResponse>, ProblemHttpResult> DeletePipeline(Guid id, JobDeletion deletion, ModelCache models)
+    {
+        var report = deletion.DeletePipeline(id);
+        if (report is null)
+            return TypedResults.Problem(title: "Pipeline not found", detail: $"There is no pipeline with id {id}.",
+                statusCode: StatusCodes.Status404NotFound);
+        foreach (var job in report.JobIds) models.Evict(job);
+        return TypedResults.Ok(report.ToResponse());
     }
 
     /// <summary>Records and queues the pipeline's jobs; an invalid request throws (400 with the fields that are wrong).</summary>

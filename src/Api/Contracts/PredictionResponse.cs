@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace DistillService.Api.Contracts;
 
 /// <summary>
@@ -11,4 +13,7 @@ public sealed record PredictionResponse(Guid JobId, int Width, int Height, IRead
 public sealed record PredictForm(IFormFile Image);
 
 /// <summary>The multipart form of a teacher import: the safetensors file and its spec as JSON text.</summary>
-public sealed record ImportTeacherForm(IFormFile Weights, string Spec);
+public sealed record ImportTeacherForm(
+    [property: Description("The teacher's state dict as safetensors (F32, F16 or BF16).")] IFormFile Weights,
+    [property: Description("""JSON, e.g. { "datasetId": "synthetic-shapes", "model": { "baseChannels": 16, "depth": 3 }, "imageSize": 64 }""")]
+    string Spec);

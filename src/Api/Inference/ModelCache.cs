@@ -41,6 +41,18 @@ public sealed class ModelCache(TrainedModelLoader models, IOptions<InferenceOpti
         lock (gate) return byJob.ContainsKey(jobId);
     }
 
+    /// <summary>Unloads a job's model (its job was deleted); a prediction still running on it finishes first.</summary>
+    public void Evict(Guid jobId)
+    {
+        LinkedListNode<Entry>? node;
+        lock (gate)
+        {
+            if (!byJob.Remove(jobId, out node)) return;
+            recent.Remove(node);
+        }
+        node.Value.Dispose();
+    }
+
     private Entry Acquire(Guid jobId)
     {
         List<Entry> evicted = [];

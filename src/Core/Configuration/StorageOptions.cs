@@ -18,6 +18,16 @@ public sealed class StorageOptions
     /// <summary>Folders that can be registered as datasets (and where uploads go). Default: {DataRoot}/datasets.</summary>
     public string? DatasetsRoot { get; set; }
 
+    /// <summary>
+    /// Days after which a succeeded job's checkpoint is removed (its artifacts stay); unset keeps checkpoints until the
+    /// job is deleted.
+    /// </summary>
+    [Range(0, 36500)]
+    public int? CheckpointRetentionDays { get; set; }
+
+    /// <summary>How often the retention sweep runs in hosts that execute jobs.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     public string AbsoluteDatasetsRoot(string contentRoot) => string.IsNullOrWhiteSpace(DatasetsRoot)
         ? Path.Combine(AbsoluteDataRoot(contentRoot), "datasets")
         : Path.GetFullPath(DatasetsRoot, contentRoot);

@@ -3,6 +3,8 @@ namespace DistillService.Core.Storage;
 /// <summary>The only places blobs live; every key is built here from ids, never from request text.</summary>
 public static class BlobKeys
 {
+    /// <summary>Everything a job owns except a cache's shards: checkpoint, artifacts, imported weights.</summary>
+    public static string JobFolder(Guid jobId) => $"jobs/{jobId:N}";
     public static string Checkpoint(Guid jobId) => $"jobs/{jobId:N}/checkpoint.bin";
     public static string Artifact(Guid jobId, string name) => $"jobs/{jobId:N}/artifacts/{name}";
     /// <summary>Uploaded teacher weights (TorchSharp format, validated) until the import job publishes them.</summary>

@@ -47,6 +47,51 @@ public sealed partial class BlobStore
     /// <summary>Removes one blob if it is there.</summary>
     public void Delete(string key) => File.Delete(ResolvePath(key));
 
+    /// <summary>The bytes of the files under a folder key (0 when absent). Symbolic links count for nothing.</summary>
+    public long FolderBytes(string key)
+    {
+        var folder = new DirectoryInfo(ResolvePath(key));
+        return folder.Exists && folder.LinkTarget is null ? Walk(folder, delete: false) : 0;
+    }
+
+    /// <summary>
+    /// Removes a folder key and everything in it; returns the bytes its files held. A symbolic link is removed as a
+    /// link and never followed, so nothing outside the folder is touched whatever links it holds.
+    /// </summary>
+    public long DeleteFolder(string key)
+    {
+        var path = ResolvePath(key);
+        var folder = new DirectoryInfo(path);
+        if (folder.LinkTarget is not null)
+        {
+            File.Delete(path);
+            return 0;
+        }
+        return folder.Exists ? Walk(folder, delete: true) : 0;
+    }
+
+    private static long Walk(DirectoryInfo folder, bool delete)
+    {
+        long bytes = 0;
+        foreach (var entry in folder.EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not null)
+            {
+                if (delete) File.Delete(entry.FullName); // unlink: the target stays
+                continue;
+            }
+            if (entry is DirectoryInfo subfolder)
+            {
+                bytes += Walk(subfolder, delete);
+                continue;
+            }
+            bytes += ((FileInfo)entry).Length;
+            if (delete) entry.Delete();
+        }
+        if (delete) folder.Delete();
+        return bytes;
+    }
+
     public byte[]? TryReadAllBytes(string key)
     {
         var path = ResolvePath(key);
