@@ -49,6 +49,7 @@ public sealed class TeacherJobResumeTests
         Assert.Equal(2, finished.GetProperty("attempts").GetInt32());
         var resumedFrom = finished.GetProperty("resumedFromEpoch").GetInt32();
         Assert.InRange(resumedFrom, 1, epochs - 1);
+        Assert.True(finished.GetProperty("resumeExact").GetBoolean(), finished.GetProperty("resumeNote").ToString());
         var metrics = await restarted.GetFromJsonAsync<JsonElement[]>($"{location}/metrics");
         // Exactly one row per epoch and split, whether the epoch ran before or after the restart.
         Assert.Equal(

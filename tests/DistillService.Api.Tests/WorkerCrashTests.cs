@@ -61,6 +61,8 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         Assert.Equal("succeeded", finished.GetProperty("status").GetString());
         Assert.Equal(2, finished.GetProperty("attempts").GetInt32());
         Assert.InRange(finished.GetProperty("resumedFromEpoch").GetInt32(), 2, Epochs - 1);
+        // Both workers run with the same settings, so the checkpoint's record matches and the resume is exact.
+        Assert.True(finished.GetProperty("resumeExact").GetBoolean(), finished.GetProperty("resumeNote").ToString());
         Assert.EndsWith($":{survivor.ProcessId}", resumed.GetProperty("worker").GetString());
         await AssertCompleteAsync(client, location);
     }

@@ -18,6 +18,8 @@ public sealed record JobResponse(
     string? Error,
     int Attempts,
     int? ResumedFromEpoch,
+    bool? ResumeExact,
+    string? ResumeNote,
     bool CancelRequested,
     string? Worker,
     Guid? UpstreamJobId,
@@ -36,7 +38,7 @@ public static class JobMapping
             job.ImagesPerSecond is { } ips ? Math.Round(ips, 2) : null,
             job.EtaSeconds is { } eta ? Math.Round(eta, 1) : null,
             job.Loss),
-        job.Error, job.Attempts, job.ResumedFromEpoch, job.CancelRequested, job.Worker, job.UpstreamJobId, job.PipelineId, job.PipelineRole,
+        job.Error, job.Attempts, job.ResumedFromEpoch, job.ResumeExact, job.ResumeNote, job.CancelRequested, job.Worker, job.UpstreamJobId, job.PipelineId, job.PipelineRole,
         job.ResultJson is null ? null : JsonDocument.Parse(job.ResultJson).RootElement.Clone(),
         Utc(job.CreatedAt), job.StartedAt is { } s ? Utc(s) : null, job.FinishedAt is { } f ? Utc(f) : null);
 

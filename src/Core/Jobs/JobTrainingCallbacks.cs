@@ -24,24 +24,63 @@ public sealed class JobTrainingCallbacks(
     private readonly Stopwatch sinceLastWrite = Stopwatch.StartNew();
     private bool wroteProgress;
 
+    private readonly List<string> loadNotes = [];
+
+    /// <summary>
+    /// The last checkpoint, or the one before it when the last cannot be read (damaged at rest, cut short by a full
+    /// disk); null when neither can, and the run starts over. What happened goes into the job's resume note.
+    /// </summary>
     public TrainingCheckpoint? LoadCheckpoint()
     {
-        var data = blobs.TryReadAllBytes(BlobKeys.Checkpoint(jobId));
-        if (data is null) return null;
-        try
+        foreach (var (key, which) in new[] { (BlobKeys.Checkpoint(jobId), "last"), (BlobKeys.PreviousCheckpoint(jobId), "previous") })
         {
-            return CheckpointSerializer.Deserialize(data);
+            var data = blobs.TryReadAllBytes(key);
+            if (data is null) continue;
+            try
+            {
+                var checkpoint = CheckpointSerializer.Deserialize(data);
+                if (loadNotes.Count > 0) loadNotes.Add($"resumed from the previous checkpoint (after epoch {checkpoint.EpochsCompleted})");
+                return checkpoint;
+            }
+            catch (InvalidDataException e)
+            {
+                logger.LogWarning(e, "Job {JobId}: the {Which} checkpoint is unreadable", jobId, which);
+                loadNotes.Add($"the {which} checkpoint was unreadable ({e.Message.TrimEnd('.')})");
+            }
         }
-        catch (InvalidDataException e)
+        if (loadNotes.Count > 0)
         {
-            // Writes are atomic, so this means the file was damaged at rest: start over rather than load garbage.
-            logger.LogWarning(e, "Ignoring unreadable checkpoint of job {JobId}", jobId);
-            return null;
+            loadNotes.Add("no readable checkpoint: training started over");
+            WriteResumeNote(exact: null, loadNotes);
         }
+        return null;
     }
 
-    public void SaveCheckpoint(TrainingCheckpoint checkpoint) =>
+    /// <summary>Keeps the one before: the last checkpoint becomes the previous one, then the new one is written atomically.</summary>
+    public void SaveCheckpoint(TrainingCheckpoint checkpoint)
+    {
+        blobs.Rename(BlobKeys.Checkpoint(jobId), BlobKeys.PreviousCheckpoint(jobId));
         blobs.Write(BlobKeys.Checkpoint(jobId), CheckpointSerializer.Serialize(checkpoint));
+    }
+
+    public void Resumed(ResumeReport report)
+    {
+        var notes = loadNotes.Concat(report.Notes).ToList();
+        if (report.Exact)
+            logger.LogInformation("Job {JobId} resumes after epoch {Epoch} under the same settings", jobId, report.FromEpoch);
+        else
+            logger.LogWarning("Job {JobId} resumes after epoch {Epoch}, not bit-exact: {Notes}", jobId, report.FromEpoch, string.Join("; ", notes));
+        WriteResumeNote(report.Exact, notes);
+    }
+
+    private void WriteResumeNote(bool? exact, IReadOnlyList<string> notes)
+    {
+        var note = notes.Count == 0 ? null : string.Join("; ", notes);
+        using var db = dbFactory.CreateDbContext();
+        db.Jobs.Where(j => j.Id == jobId).ExecuteUpdate(s => s
+            .SetProperty(j => j.ResumeExact, exact)
+            .SetProperty(j => j.ResumeNote, note));
+    }
 
     public void ReportProgress(TrainingProgress progress)
     {

@@ -71,6 +71,15 @@ public sealed class JobRecord
     public int Attempts { get; set; }
     public int? ResumedFromEpoch { get; set; }
 
+    /// <summary>
+    /// After a resume: true when the run continued under the settings its checkpoint records (bit-exact with an
+    /// uninterrupted run), false when not; null when it never resumed.
+    /// </summary>
+    public bool? ResumeExact { get; set; }
+
+    /// <summary>Why a resume was not exact, or what else happened (a damaged checkpoint skipped); null when nothing.</summary>
+    public string? ResumeNote { get; set; }
+
     /// <summary>Set by POST /cancel; the running job sees it within a second and stops at its next step.</summary>
     public bool CancelRequested { get; set; }
 

@@ -44,6 +44,15 @@ public sealed partial class BlobStore
 
     public bool Exists(string key) => File.Exists(ResolvePath(key));
 
+    /// <summary>Renames a blob in one step (replacing the target); false when there is nothing to rename.</summary>
+    public bool Rename(string fromKey, string toKey)
+    {
+        var from = ResolvePath(fromKey);
+        if (!File.Exists(from)) return false;
+        File.Move(from, ResolvePath(toKey), overwrite: true);
+        return true;
+    }
+
     /// <summary>Removes one blob if it is there.</summary>
     public void Delete(string key) => File.Delete(ResolvePath(key));
 

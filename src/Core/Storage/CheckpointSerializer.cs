@@ -12,8 +12,11 @@ namespace DistillService.Core.Storage;
 public static class CheckpointSerializer
 {
     private const uint Magic = 0x4B435344; // "DSCK"
-    /// <summary>2 added the objective's learned parts and the epoch history; version 1 files still load (without them).</summary>
-    private const int Version = 2;
+    /// <summary>
+    /// 2 added the objective's learned parts and the epoch history, 3 the run's settings; older files still load
+    /// (without them).
+    /// </summary>
+    private const int Version = 3;
 
     private static readonly JsonSerializerOptions HistoryJson = new(JsonSerializerDefaults.Web)
     {
@@ -33,6 +36,7 @@ public static class CheckpointSerializer
             WritePart(writer, checkpoint.TorchRngState);
             WritePart(writer, checkpoint.ObjectiveState);
             WritePart(writer, JsonSerializer.SerializeToUtf8Bytes(checkpoint.History, HistoryJson));
+            WritePart(writer, checkpoint.Settings is null ? [] : JsonSerializer.SerializeToUtf8Bytes(checkpoint.Settings, HistoryJson));
         }
         var body = buffer.ToArray();
         return [.. body, .. SHA256.HashData(body)];
@@ -49,14 +53,17 @@ public static class CheckpointSerializer
         using var reader = new BinaryReader(new MemoryStream(data, 0, body.Length));
         if (reader.ReadUInt32() != Magic) throw new InvalidDataException("Not a DistillService checkpoint.");
         var version = reader.ReadInt32();
-        if (version is not (1 or Version)) throw new InvalidDataException($"Unsupported checkpoint version {version}.");
+        if (version is not (1 or 2 or Version)) throw new InvalidDataException($"Unsupported checkpoint version {version}.");
         var epochs = reader.ReadInt32();
         var (model, optimizer, rng) = (ReadPart(reader), ReadPart(reader), ReadPart(reader));
         if (version == 1) return new TrainingCheckpoint(epochs, model, optimizer, rng, [], []);
         var objective = ReadPart(reader);
         var history = JsonSerializer.Deserialize<EpochResult[]>(ReadPart(reader), HistoryJson)
             ?? throw new InvalidDataException("Checkpoint has no epoch history.");
-        return new TrainingCheckpoint(epochs, model, optimizer, rng, objective, history);
+        if (version == 2) return new TrainingCheckpoint(epochs, model, optimizer, rng, objective, history);
+        var settings = ReadPart(reader);
+        return new TrainingCheckpoint(epochs, model, optimizer, rng, objective, history,
+            settings.Length == 0 ? null : JsonSerializer.Deserialize<RunSettings>(settings, HistoryJson));
     }
 
     private static void WritePart(BinaryWriter writer, byte[] part)

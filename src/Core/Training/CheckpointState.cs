@@ -9,13 +9,24 @@ public static class CheckpointState
 {
     /// <param name="objectiveParts">The objective's learned parts (<see cref="Losses.ITrainingObjective.TrainableParts"/>), or null.</param>
     public static TrainingCheckpoint Capture(
-        int epochsCompleted, nn.Module model, nn.Module? objectiveParts, AdamOptimizer optimizer, IReadOnlyList<EpochResult> history)
+        int epochsCompleted, nn.Module model, nn.Module? objectiveParts, AdamOptimizer optimizer, IReadOnlyList<EpochResult> history,
+        RunSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         using var stream = new MemoryStream();
         optimizer.SaveState(stream);
         return new TrainingCheckpoint(epochsCompleted, ModelIO.SaveState(model), stream.ToArray(), TorchSeeding.GetRngState(),
-            objectiveParts is null ? [] : ModelIO.SaveState(objectiveParts), history.ToArray());
+            objectiveParts is null ? [] : ModelIO.SaveState(objectiveParts), history.ToArray(), settings);
+    }
+
+    /// <summary>Whether continuing <paramref name="checkpoint"/> under <paramref name="now"/> repeats the uninterrupted run bit for bit.</summary>
+    public static ResumeReport Compare(TrainingCheckpoint checkpoint, RunSettings now)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Settings is null)
+            return new ResumeReport(checkpoint.EpochsCompleted, false, ["the checkpoint does not record the settings it was made under"]);
+        var differences = checkpoint.Settings.DifferencesTo(now);
+        return new ResumeReport(checkpoint.EpochsCompleted, differences.Count == 0, differences);
     }
 
     /// <summary>

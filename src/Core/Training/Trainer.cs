@@ -74,6 +74,8 @@ public sealed class Trainer
             using var optimizer = new AdamOptimizer(TrainedParameters(model, objective), spec.LearningRate);
             var resumed = CheckpointState.Resume(callbacks, spec.Epochs, model, objective.TrainableParts, optimizer);
             var history = resumed?.History.ToList() ?? [];
+            var settings = RunSettings.Current(device, model);
+            if (resumed is not null) callbacks.Resumed(CheckpointState.Compare(resumed, settings));
 
             var step = new StepRunner(model, optimizer, objective, needs == TeacherOutputKinds.None ? null : teacher,
                 spec.Augmentation is { } augmentation ? new Augmenter(augmentation, spec.Seed) : null, device);
@@ -96,7 +98,7 @@ public sealed class Trainer
                     objective.ComponentNames.Select((name, i) => (name, losses.Components[i])).ToDictionary(c => c.name, c => c.Item2));
                 history.Add(result);
                 callbacks.EpochCompleted(result);
-                callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, objective.TrainableParts, optimizer, history));
+                callbacks.SaveCheckpoint(CheckpointState.Capture(epoch, model, objective.TrainableParts, optimizer, history, settings));
             }
             // A run resumed after its last epoch has nothing left to train but still reports its score.
             validation ??= Evaluator.Evaluate(model, val, Options.NumClasses, spec.BatchSize, device, cancellationToken);

@@ -27,15 +27,21 @@ public sealed record EpochResult(
 /// formats), the objective's own learned parts (empty when it has none), the number of completed epochs, the torch RNG
 /// state and the epochs so far (so a resumed run still reports its whole history).
 /// </summary>
+/// <param name="Settings">What the run ran under (null in checkpoints written before settings were recorded).</param>
 public sealed record TrainingCheckpoint(
     int EpochsCompleted, byte[] ModelState, byte[] OptimizerState, byte[] TorchRngState,
-    byte[] ObjectiveState, IReadOnlyList<EpochResult> History);
+    byte[] ObjectiveState, IReadOnlyList<EpochResult> History, RunSettings? Settings = null);
 
 /// <summary>What a trainer needs from the job that runs it. Called on the training thread.</summary>
 public interface ITrainingCallbacks
 {
     TrainingCheckpoint? LoadCheckpoint();
     void SaveCheckpoint(TrainingCheckpoint checkpoint);
+
+    /// <summary>Called once when a run continues from a checkpoint, before its first step.</summary>
+    void Resumed(ResumeReport report)
+    {
+    }
     /// <summary>Called after every step; the callee throttles.</summary>
     void ReportProgress(TrainingProgress progress);
     /// <summary>Called after validation of each epoch, before that epoch's checkpoint is saved.</summary>

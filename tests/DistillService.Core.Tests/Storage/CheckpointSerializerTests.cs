@@ -47,6 +47,17 @@ public sealed class CheckpointSerializerTests
     }
 
     [Fact]
+    public void TheRunSettingsRoundTrip()
+    {
+        var settings = new RunSettings("cuda:1", 6, "0.107.0.0", false, "fp32");
+
+        var back = CheckpointSerializer.Deserialize(CheckpointSerializer.Serialize(new TrainingCheckpoint(1, Model, Optimizer, Rng, [], History, settings)));
+
+        Assert.Equal(settings, back.Settings);
+        Assert.Null(CheckpointSerializer.Deserialize(CheckpointSerializer.Serialize(new TrainingCheckpoint(1, Model, Optimizer, Rng, [], []))).Settings);
+    }
+
+    [Fact]
     public void ACheckpointWithoutObjectiveStateOrHistoryRoundTripsEmpty()
     {
         var back = CheckpointSerializer.Deserialize(CheckpointSerializer.Serialize(new TrainingCheckpoint(0, Model, Optimizer, [], [], [])));
@@ -87,12 +98,12 @@ public sealed class CheckpointSerializerTests
         var bytes = Sealed(writer =>
         {
             writer.Write(0x4B435344u);
-            writer.Write(3);
+            writer.Write(4);
             writer.Write(1);
         });
 
         var error = Assert.Throws<InvalidDataException>(() => CheckpointSerializer.Deserialize(bytes));
-        Assert.Contains("version 3", error.Message);
+        Assert.Contains("version 4", error.Message);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ internal sealed class RecordingCallbacks(TrainingCheckpoint? resumeFrom = null, 
     public List<TrainingCheckpoint> Checkpoints { get; } = [];
     public List<EpochResult> Epochs { get; } = [];
     public List<TrainingProgress> Progress { get; } = [];
+    public List<ResumeReport> Resumes { get; } = [];
 
     public TrainingCheckpoint? LoadCheckpoint() => resumeFrom;
 
@@ -21,4 +22,6 @@ internal sealed class RecordingCallbacks(TrainingCheckpoint? resumeFrom = null, 
     }
 
     public void EpochCompleted(EpochResult result) => Epochs.Add(result);
+
+    public void Resumed(ResumeReport report) => Resumes.Add(report);
 }

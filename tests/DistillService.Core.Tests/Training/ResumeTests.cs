@@ -1,5 +1,6 @@
 using DistillService.Core.Tests.Support;
 using DistillService.Core.Specs;
+using DistillService.Core.Training;
 
 namespace DistillService.Core.Tests.Training;
 
@@ -23,6 +24,9 @@ public sealed class ResumeTests
         var second = new TeacherRun(options).Train(train, val, resumed, CancellationToken.None);
 
         Assert.Equal(1, second.ResumedFromEpoch);
+        var report = Assert.Single(resumed.Resumes);
+        Assert.True(report.Exact, string.Join("; ", report.Notes));
+        Assert.Equal(1, report.FromEpoch);
         Assert.Equal([2], resumed.Epochs.Select(e => e.Epoch));
         Assert.All(resumed.Progress, p => Assert.Equal(2, p.Epoch));
         Assert.Equal(full.FinalModelState, second.FinalModelState);
@@ -30,6 +34,36 @@ public sealed class ResumeTests
         Assert.Equal(uninterrupted.Epochs[1].TrainLoss, resumed.Epochs[0].TrainLoss);
         Assert.Equal(uninterrupted.Epochs[1].Validation.Loss, resumed.Epochs[0].Validation.Loss);
         Assert.Equal(uninterrupted.Epochs[1].Validation.MeanIoU, resumed.Epochs[0].Validation.MeanIoU);
+    }
+
+    [Fact]
+    public void AResumeUnderOtherSettingsContinuesButSaysItIsNotExactAndWhy()
+    {
+        var options = TinyRuns.Options(epochs: 2, batchSize: 4);
+        var first = new RecordingCallbacks();
+        new TeacherRun(options).Train(TinyRuns.Shapes("train", 8), TinyRuns.Shapes("val", 4), first, CancellationToken.None).Dispose();
+        var saved = first.Checkpoints[0];
+        Assert.NotNull(saved.Settings);
+        var elsewhere = saved with { Settings = saved.Settings with { TorchThreads = saved.Settings.TorchThreads + 7, Device = "cuda:1" } };
+
+        var again = new RecordingCallbacks(resumeFrom: elsewhere);
+        using var outcome = new TeacherRun(options).Train(TinyRuns.Shapes("train", 8), TinyRuns.Shapes("val", 4), again, CancellationToken.None);
+
+        var report = Assert.Single(again.Resumes);
+        Assert.False(report.Exact);
+        Assert.Contains($"torch threads: {saved.Settings.TorchThreads + 7} → {saved.Settings.TorchThreads}", report.Notes);
+        Assert.Contains("device: cuda:1 → cpu", report.Notes);
+        Assert.Equal([2], again.Epochs.Select(e => e.Epoch));
+    }
+
+    [Fact]
+    public void ACheckpointWithoutRecordedSettingsIsNeverCalledExact()
+    {
+        var report = CheckpointState.Compare(new TrainingCheckpoint(3, [], [], [], [], []),
+            new RunSettings("cpu", 2, "0.107.0.0", true, "fp32"));
+
+        Assert.False(report.Exact);
+        Assert.Contains("does not record the settings", Assert.Single(report.Notes));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace DistillService.Core.Jobs.Deletion;
 /// </summary>
 public sealed class CheckpointRetention(IDbContextFactory<DistillDbContext> dbFactory, BlobStore blobs, IOptions<StorageOptions> storage)
 {
-    /// <returns>The checkpoints removed and their bytes.</returns>
+    /// <returns>The checkpoint files removed (the last and the previous one of each job) and their bytes.</returns>
     public (int Checkpoints, long Bytes) RemoveExpired(DateTime utcNow)
     {
         if (storage.Value.CheckpointRetentionDays is not { } days) return (0, 0);
@@ -23,10 +23,9 @@ public sealed class CheckpointRetention(IDbContextFactory<DistillDbContext> dbFa
             .Where(j => j.Status == JobStatuses.Succeeded && j.FinishedAt != null && j.FinishedAt < before)
             .Select(j => j.Id).ToList();
         var (count, bytes) = (0, 0L);
-        foreach (var id in expired)
+        foreach (var key in expired.SelectMany(id => new[] { BlobKeys.Checkpoint(id), BlobKeys.PreviousCheckpoint(id) }))
         {
-            var path = blobs.ResolvePath(BlobKeys.Checkpoint(id));
-            var file = new FileInfo(path);
+            var file = new FileInfo(blobs.ResolvePath(key));
             if (!file.Exists || file.LinkTarget is not null) continue;
             bytes += file.Length;
             file.Delete();

@@ -215,6 +215,12 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                     b.Property<string>("ResultJson")
                         .HasColumnType("text");
 
+                    b.Property<bool?>("ResumeExact")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ResumeNote")
+                        .HasColumnType("text");
+
                     b.Property<int?>("ResumedFromEpoch")
                         .HasColumnType("integer");
 

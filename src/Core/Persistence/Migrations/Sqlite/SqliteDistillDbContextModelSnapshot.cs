@@ -210,6 +210,12 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                     b.Property<string>("ResultJson")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("ResumeExact")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResumeNote")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("ResumedFromEpoch")
                         .HasColumnType("INTEGER");
 
