@@ -13,6 +13,8 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
             ["Worker:InProcess"] = "false",
             ["Auth:ApiKeys:0"] = "first-key",
             ["Auth:ApiKeys:1"] = "second-key",
+            // SHA-256 of "hashed-key": a key kept out of the configuration file.
+            ["Auth:ApiKeyHashes:0"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("hashed-key"u8)),
         });
         public void Dispose() => Factory.Dispose();
     }
@@ -31,6 +33,9 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
         { "POST", $"/api/jobs/{Guid.NewGuid()}/retry" },
         { "GET", $"/api/jobs/{Guid.NewGuid()}/artifacts/weights.bin" },
         { "POST", $"/api/models/{Guid.NewGuid()}/predict" },
+        { "POST", "/api/models/import" },
+        { "DELETE", $"/api/jobs/{Guid.NewGuid()}" },
+        { "DELETE", $"/api/pipelines/{Guid.NewGuid()}" },
     };
 
     [Theory]
@@ -38,7 +43,8 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
     public async Task MutationsAndDownloadsNeedAValidKey(string method, string url)
     {
         var client = factory.CreateClient();
-        foreach (var key in new[] { null, "", "wrong-key", "FIRST-KEY", "first-key-and-more" })
+        var hashOfHashedKey = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("hashed-key"u8));
+        foreach (var key in new[] { null, "", "wrong-key", "FIRST-KEY", "first-key-and-more", hashOfHashedKey })
         {
             var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(method, url) };
             if (key is not null) request.Headers.Add("X-Api-Key", key);
@@ -47,7 +53,7 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
 
-        foreach (var key in new[] { "first-key", "second-key" })
+        foreach (var key in new[] { "first-key", "second-key", "hashed-key" })
         {
             var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(method, url) };
             request.Headers.Add("X-Api-Key", key);
@@ -60,7 +66,9 @@ public sealed class ApiKeyTests : IClassFixture<ApiKeyTests.Host>
     private static HttpContent? Body(string method, string url) => method != "POST" ? null
         : url.EndsWith("/predict", StringComparison.Ordinal)
             ? new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "image", "a.png" } }
-            : JsonContent.Create(new { });
+            : url.EndsWith("/import", StringComparison.Ordinal)
+                ? new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "weights", "a.safetensors" } }
+                : JsonContent.Create(new { });
 
     [Theory]
     [InlineData("/api/jobs")]

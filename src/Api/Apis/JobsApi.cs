@@ -118,6 +118,7 @@ public static class JobsApi
             api.MapPost($"/{kind.Docs.Route}", (TRequest request, JobSubmitter submitter) => Submit(kind, request, submitter))
                 .WithName(kind.Docs.OperationId)
                 .RequireApiKey()
+                .RequireSubmissionLimit()
                 .WithSummary(kind.Docs.Summary)
                 .WithDescription(kind.Docs.Description)
                 .WithExampleBodies(kind.Examples)

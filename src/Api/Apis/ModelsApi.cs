@@ -67,6 +67,7 @@ public static class ModelsApi
         api.MapPost("/import", ImportTeacher)
             .WithName("ImportTeacher")
             .RequireApiKey()
+            .RequireUploadLimit()
             .Accepts<ImportTeacherForm>("multipart/form-data")
             .Produces<JobResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()

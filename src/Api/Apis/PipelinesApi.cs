@@ -19,6 +19,7 @@ public static class PipelinesApi
         api.MapPost("/", SubmitPipeline)
             .WithName("SubmitPipeline")
             .RequireApiKey()
+            .RequireSubmissionLimit()
             .WithExampleBodies(PipelineSubmitter.Examples)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

@@ -32,6 +32,7 @@ public static class ApiExtensions
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
         services.AddSingleton<ApiKeyValidator>();
         services.AddSingleton<ApiKeyFilter>();
+        services.AddSubmissionRateLimits(builder.Configuration);
         services.AddSingleton<JobEventStream>();
         services.AddSingleton<ModelCache>();
 
@@ -62,6 +63,7 @@ public static class ApiExtensions
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>

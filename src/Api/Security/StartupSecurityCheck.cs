@@ -12,7 +12,7 @@ public static class StartupSecurityCheck
 {
     public static void Verify(IConfiguration configuration, IOptions<AuthOptions> auth, IOptions<StorageOptions> storage)
     {
-        if (auth.Value.AllKeys.Count > 0) return;
+        if (auth.Value.AllKeyHashes.Count > 0) return;
         if (storage.Value.Provider == StorageProvider.Postgres)
             throw new InvalidOperationException(
                 "Production mode (Storage:Provider=Postgres) needs an API key: set Auth:ApiKey (env Auth__ApiKey).");

@@ -10,6 +10,9 @@ public static class TestSettings
         ["Worker:QueuePollInterval"] = "00:00:00.200",
         ["Worker:Queues"] = "gpu,cpu",
         ["Torch:Threads"] = "2",
+        // Tests submit far more than a user would; RateLimitTests sets its own small limits.
+        ["RateLimits:SubmissionsPerMinute"] = "100000",
+        ["RateLimits:UploadsPerHour"] = "100000",
     };
 
     /// <summary>A teacher job that trains for real in a few seconds on 2 cores.</summary>
