@@ -9,6 +9,12 @@ OpenMpSpin.TrySet();
 
 var builder = Host.CreateApplicationBuilder(args);
 
+if (SqliteWorkerGuard.Refusal(builder.Configuration) is { } refusal)
+{
+    Console.Error.WriteLine(refusal);
+    return 2;
+}
+
 // Records, blobs, datasets and the Hangfire storage shared with the API.
 builder.AddDistillCore();
 
@@ -22,3 +28,4 @@ builder.Services.AddSingleton<IHealthCheckPublisher>(
 builder.Services.Configure<HealthCheckPublisherOptions>(o => o.Period = TimeSpan.FromSeconds(15));
 
 builder.Build().Run();
+return 0;

@@ -24,6 +24,23 @@ public sealed class WorkerHealthFileTests
         Assert.False(File.Exists(publisher.Path));
     }
 
+    [Fact]
+    public async Task AWorkerOnSqliteRefusesToStartAndNamesPostgreSql()
+    {
+        using var dataRoot = new TempDirectory();
+        await using var worker = HostProcess.Start(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Sqlite",
+            ["Storage:DataRoot"] = dataRoot.Path,
+        });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Storage:Provider=Postgres", worker.Output);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dataRoot.Path));
+    }
+
     private static HealthReport Report(HealthStatus status) => new(
         new Dictionary<string, HealthReportEntry> { ["database"] = new(status, null, TimeSpan.Zero, null, null) }, TimeSpan.Zero);
 }

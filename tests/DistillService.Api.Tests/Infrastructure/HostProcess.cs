@@ -50,6 +50,21 @@ public sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The exit code once the process has ended by itself within <paramref name="timeout"/>; null if it still runs.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Ends the process at once, as a crash would.</summary>
     public void Kill()
     {
