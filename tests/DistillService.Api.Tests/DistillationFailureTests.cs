@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
+using DistillService.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistillService.Api.Tests;
 
@@ -82,6 +85,44 @@ public sealed class DistillationFailureTests
         var failed = await JobPolling.WaitForFinalStatusAsync(client, $"/api/jobs/{student.GetProperty("id").GetString()}", TimeSpan.FromMinutes(2));
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Contains("checksum", failed.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("manifest edited", "does not match its recorded hash")]
+    [InlineData("teacher weights changed", "other weights than teacher")]
+    public async Task ACacheThatNoLongerMatchesWhatMadeItIsRefusedByTheStudent(string change, string expected)
+    {
+        using var host = DistillApiFactory.Embedded();
+        var client = host.CreateClient();
+        var teacherId = (await Submit(client, "/api/jobs/teacher", TestSettings.TinyTeacherJob(1))).GetProperty("id").GetString()!;
+        var cacheId = (await Submit(client, "/api/jobs/cache", new { teacherJobId = teacherId, topK = 2 })).GetProperty("id").GetString()!;
+        var cached = await JobPolling.WaitForFinalStatusAsync(client, $"/api/jobs/{cacheId}", TimeSpan.FromMinutes(2));
+        Assert.True(cached.GetProperty("status").GetString() == "succeeded", cached.ToString());
+
+        if (change == "manifest edited")
+        {
+            var manifest = Path.Combine(host.DataRoot, "blobs", "caches", Guid.Parse(cacheId).ToString("N"), "manifest.json");
+            await File.WriteAllTextAsync(manifest, (await File.ReadAllTextAsync(manifest)).Replace("\"topK\": 2", "\"topK\": 2 ", StringComparison.Ordinal));
+        }
+        else
+        {
+            // As if the teacher's weights had been published again with other values.
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContextAsync();
+            var weights = await db.Artifacts.SingleAsync(a => a.JobId == Guid.Parse(teacherId) && a.Name == "weights.bin");
+            weights.Sha256 = new string('a', 64);
+            await db.SaveChangesAsync();
+        }
+
+        var student = await Submit(client, "/api/jobs/distill", new
+        {
+            cacheJobId = cacheId,
+            model = new { baseChannels = 2, depth = 2 },
+            training = new { epochs = 1, imageSize = 32 },
+        });
+        var failed = await JobPolling.WaitForFinalStatusAsync(client, $"/api/jobs/{student.GetProperty("id").GetString()}", TimeSpan.FromMinutes(2));
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains(expected, failed.GetProperty("error").GetString());
+        Assert.Contains("Cache again", failed.GetProperty("error").GetString());
     }
 
     private static async Task<JsonElement> Submit(HttpClient client, string url, object body)

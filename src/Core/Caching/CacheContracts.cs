@@ -1,7 +1,8 @@
 namespace DistillService.Core.Caching;
 
 /// <summary>What a cache was made from; a distillation job checks it against its own dataset.</summary>
-public sealed record CacheIdentity(Guid TeacherJobId, string DatasetId, string DatasetFingerprint);
+/// <param name="TeacherWeightsSha256">The SHA-256 of the teacher's weights.bin, so a cache of other weights is recognised; "" when unknown.</param>
+public sealed record CacheIdentity(Guid TeacherJobId, string DatasetId, string DatasetFingerprint, string TeacherWeightsSha256 = "");
 
 /// <summary>
 /// Measured by the cache job on what it wrote: mean per-pixel KL(exact ‖ decoded), the share of

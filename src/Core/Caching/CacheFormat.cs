@@ -21,6 +21,9 @@ public static partial class CacheFormat
     public const int Version = 1;
     public const string ManifestFileName = "manifest.json";
 
+    /// <summary>The SHA-256 (hex) of manifest.json's bytes: a manifest edited after the cache was written is refused.</summary>
+    public const string ManifestHashFileName = "manifest.sha256";
+
     /// <summary>Shards stay below this (64 MiB) so that no file is unwieldy to copy or re-verify.</summary>
     public const long MaxShardBytes = 64L << 20;
 

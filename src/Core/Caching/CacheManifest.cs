@@ -22,13 +22,14 @@ public sealed record CacheManifest(
     string DatasetFingerprint,
     IReadOnlyDictionary<string, CacheSplit> Splits,
     CacheFidelity Fidelity,
-    string Form = CacheForms.TopK)
+    string Form = CacheForms.TopK,
+    string TeacherWeightsSha256 = "")
 {
     [JsonIgnore]
     public CacheSpec Spec => new(TopK, Precision, Scale, Form);
 
     [JsonIgnore]
-    public CacheIdentity Identity => new(TeacherJobId, DatasetId, DatasetFingerprint);
+    public CacheIdentity Identity => new(TeacherJobId, DatasetId, DatasetFingerprint, TeacherWeightsSha256);
 
     /// <summary>Bytes of every entry: top-k probabilities, then their uint8 class indices.</summary>
     [JsonIgnore]

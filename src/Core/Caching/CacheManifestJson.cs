@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using DistillService.Core.Specs;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
@@ -39,13 +40,25 @@ public static class CacheManifestJson
         return manifest;
     }
 
-    /// <summary>Loads <c>manifest.json</c> from a cache folder.</summary>
+    /// <summary>The lowercase hex SHA-256 that <c>manifest.sha256</c> holds for these manifest bytes.</summary>
+    public static string Hash(ReadOnlySpan<byte> manifestBytes) => Convert.ToHexStringLower(SHA256.HashData(manifestBytes));
+
+    /// <summary>Loads <c>manifest.json</c> from a cache folder, checked against <c>manifest.sha256</c>.</summary>
     public static CacheManifest Load(string directory)
     {
         var path = Path.Combine(directory, CacheFormat.ManifestFileName);
         if (!Directory.Exists(directory)) throw new InvalidDataException($"There is no teacher-output cache at {directory}.");
         if (!File.Exists(path)) throw new InvalidDataException($"The cache at {directory} has no {CacheFormat.ManifestFileName}; it is incomplete or not a cache.");
-        return Parse(File.ReadAllBytes(path), path);
+        var bytes = File.ReadAllBytes(path);
+        var hashPath = Path.Combine(directory, CacheFormat.ManifestHashFileName);
+        var recorded = File.Exists(hashPath) ? File.ReadAllText(hashPath).Trim() : null;
+        if (recorded != Hash(bytes))
+        {
+            throw new InvalidDataException(recorded is null
+                ? $"The cache at {directory} has no {CacheFormat.ManifestHashFileName}; it was not written by this version or is incomplete. Cache again (POST /api/jobs/cache)."
+                : $"The cache manifest {path} does not match its recorded hash: it changed after the cache was written. Cache again (POST /api/jobs/cache).");
+        }
+        return Parse(bytes, path);
     }
 
     private static void Validate(CacheManifest m, string source)

@@ -218,6 +218,14 @@ public sealed class TeacherCacheReader : IDisposable
         var shard = shards[entry.Shard];
         ReadExactly(shard, values, entry.Offset, split, entry);
         ReadExactly(shard, classes, entry.Offset + values.Length, split, entry);
+        // Every read, not only the first: a class id ≥ K would index past the decoded map (on a GPU, scatter_ with a bad
+        // index kills the CUDA context), whatever the checksum said earlier.
+        if (TensorPrimitives.Max<byte>(classes) >= Manifest.NumClasses)
+        {
+            throw new InvalidDataException(
+                $"cache entry {split}/{entry.Index} holds class id {TensorPrimitives.Max<byte>(classes)} but the cache has {Manifest.NumClasses} classes "
+                + $"(shard {entry.Shard} in {directory}); the cache is corrupt and must be rebuilt.");
+        }
         ref var checkedBefore = ref verified[split][entry.Index];
         if (!always && Volatile.Read(ref checkedBefore)) return;
         hash.AppendData(values);

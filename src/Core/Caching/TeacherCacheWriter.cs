@@ -69,9 +69,11 @@ public static class TeacherCacheWriter
                 file.Write(manifestBytes);
                 file.Flush(flushToDisk: true);
             }
+            var manifestHash = CacheManifestJson.Hash(manifestBytes);
+            File.WriteAllText(Path.Combine(temp, CacheFormat.ManifestHashFileName), manifestHash);
             cancellationToken.ThrowIfCancellationRequested();
             CacheDirectory.Publish(temp, target, manifest);
-            return new CacheWriteResult(manifest, manifest.Fidelity, shardBytes + manifestBytes.Length);
+            return new CacheWriteResult(manifest, manifest.Fidelity, shardBytes + manifestBytes.Length + manifestHash.Length);
         }
         catch
         {
@@ -160,6 +162,6 @@ public static class TeacherCacheWriter
         return new CacheManifest(
             CacheFormat.Version, shape.NumClasses, shape.Height, shape.Width, spec.TopK, spec.Precision, spec.Scale,
             shape.StoredHeight, shape.StoredWidth, identity.TeacherJobId, identity.DatasetId, identity.DatasetFingerprint,
-            manifestSplits, overall.Result(entryLength, denseBytes, fidelityTemperature), spec.Form);
+            manifestSplits, overall.Result(entryLength, denseBytes, fidelityTemperature), spec.Form, identity.TeacherWeightsSha256);
     }
 }

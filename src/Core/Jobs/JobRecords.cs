@@ -22,6 +22,13 @@ public static class JobRecords
         CreatedAt = DateTime.UtcNow,
     };
 
+    /// <summary>The SHA-256 of a job's weights.bin as published, or null when it has none (or the job is gone).</summary>
+    public static string? WeightsSha256(IDbContextFactory<DistillDbContext> dbFactory, Guid jobId)
+    {
+        using var db = dbFactory.CreateDbContext();
+        return db.Artifacts.AsNoTracking().Where(a => a.JobId == jobId && a.Name == ArtifactNames.Weights).Select(a => a.Sha256).FirstOrDefault();
+    }
+
     /// <summary>The stored specification of <paramref name="job"/>.</summary>
     public static T Spec<T>(JobRecord job) =>
         JsonSerializer.Deserialize<T>(job.SpecJson, JobJson.Options) ?? throw new InvalidDataException($"Job {job.Id} has no specification.");

@@ -86,6 +86,13 @@ internal static class CacheFixtures
             base.Dispose(disposing);
         }
     }
+
+    /// <summary>Replaces a cache's manifest and its recorded hash together: a manifest that is wrong but not tampered with.</summary>
+    public static void RewriteManifest(string cache, byte[] manifest)
+    {
+        File.WriteAllBytes(Path.Combine(cache, CacheFormat.ManifestFileName), manifest);
+        File.WriteAllText(Path.Combine(cache, CacheFormat.ManifestHashFileName), CacheManifestJson.Hash(manifest));
+    }
 }
 
 /// <summary>

@@ -95,10 +95,49 @@ public sealed class CacheIntegrityTests
         var path = Path.Combine(folder.Cache(), CacheFormat.ManifestFileName);
         var text = File.ReadAllText(path);
         Assert.Contains(field, text);
-        File.WriteAllText(path, text.Replace(field, replacement, StringComparison.Ordinal));
+        CacheFixtures.RewriteManifest(folder.Cache(), System.Text.Encoding.UTF8.GetBytes(text.Replace(field, replacement, StringComparison.Ordinal)));
 
         var error = Assert.Throws<InvalidDataException>(() => TeacherCacheReader.Open(folder.Cache()));
         Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("edited")]
+    [InlineData("hash missing")]
+    public void AManifestChangedAfterWritingIsRefusedByItsHash(string change)
+    {
+        using var folder = new ScratchFolder();
+        CacheFixtures.Write(folder.Cache(), new CacheSpec(2, CachePrecisions.Fp16));
+        var path = Path.Combine(folder.Cache(), CacheFormat.ManifestFileName);
+        if (change == "edited")
+            File.WriteAllText(path, File.ReadAllText(path).Replace("\"datasetFingerprint\": \"", "\"datasetFingerprint\": \"0", StringComparison.Ordinal));
+        else
+            File.Delete(Path.Combine(folder.Cache(), CacheFormat.ManifestHashFileName));
+
+        var error = Assert.Throws<InvalidDataException>(() => TeacherCacheReader.Open(folder.Cache()));
+
+        Assert.Contains(change == "edited" ? "does not match its recorded hash" : "has no manifest.sha256", error.Message);
+        Assert.Contains("Cache again", error.Message);
+    }
+
+    [Fact]
+    public void AClassIdBeyondTheClassesIsCaughtOnEveryReadNotOnlyTheFirst()
+    {
+        using var folder = new ScratchFolder();
+        var written = CacheFixtures.Write(folder.Cache(), new CacheSpec(2, CachePrecisions.Fp16));
+        using var reader = TeacherCacheReader.Open(folder.Cache());
+        using (reader.ReadCompact("val", [0])) { } // first read: checksum verified, and remembered
+        var entry = written.Manifest.Splits["val"].Entries[0];
+        using (var shard = new FileStream(Path.Combine(folder.Cache(), entry.Shard), FileMode.Open, FileAccess.Write))
+        {
+            // The last byte of the entry is a class id.
+            shard.Position = entry.Offset + entry.Length - 1;
+            shard.WriteByte(200);
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => reader.ReadCompact("val", [0]));
+        Assert.Contains("holds class id 200", error.Message);
+        Assert.Throws<InvalidDataException>(() => reader.DecodeStoredBatch("val", [0]));
     }
 
     [Fact]

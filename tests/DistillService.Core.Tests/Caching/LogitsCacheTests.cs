@@ -101,7 +101,7 @@ public sealed class LogitsCacheTests
         CacheFixtures.Write(folder.Cache(), new CacheSpec(TopK: 3));
         var path = Path.Combine(folder.Cache(), CacheFormat.ManifestFileName);
         // Entry lengths still match its topK of 3: only the form is a lie.
-        File.WriteAllBytes(path, CacheManifestJson.Serialize(CacheManifestJson.Load(folder.Cache()) with { Form = CacheForms.Logits }));
+        CacheFixtures.RewriteManifest(folder.Cache(), CacheManifestJson.Serialize(CacheManifestJson.Load(folder.Cache()) with { Form = CacheForms.Logits }));
 
         var error = Assert.Throws<InvalidDataException>(() => TeacherCacheReader.Open(folder.Cache()));
 
@@ -114,7 +114,7 @@ public sealed class LogitsCacheTests
         using var folder = new ScratchFolder();
         CacheFixtures.Write(folder.Cache(), new CacheSpec(TopK: 3));
         var path = Path.Combine(folder.Cache(), CacheFormat.ManifestFileName);
-        File.WriteAllBytes(path, CacheManifestJson.Serialize(CacheManifestJson.Load(folder.Cache()) with { Form = "dense" }));
+        CacheFixtures.RewriteManifest(folder.Cache(), CacheManifestJson.Serialize(CacheManifestJson.Load(folder.Cache()) with { Form = "dense" }));
 
         Assert.Contains("form 'dense'", Assert.Throws<InvalidDataException>(() => TeacherCacheReader.Open(folder.Cache())).Message);
     }

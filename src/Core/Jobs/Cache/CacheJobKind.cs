@@ -104,7 +104,8 @@ public sealed class CacheJobKind(
         using var teacher = models.Load(spec.TeacherJobId, device);
         var imageSize = teacher.ImageSize;
         var splits = spec.Splits.ToDictionary(s => s, s => datasets.OpenSplit(job.DatasetId, s, imageSize));
-        var identity = new CacheIdentity(teacher.JobId, job.DatasetId, datasets.Fingerprint(job.DatasetId, imageSize));
+        var identity = new CacheIdentity(teacher.JobId, job.DatasetId, datasets.Fingerprint(job.DatasetId, imageSize),
+            JobRecords.WeightsSha256(dbFactory, teacher.JobId) ?? "");
 
         var progress = callbacks.For(job.Id, 1);
         var clock = Stopwatch.StartNew();

@@ -198,6 +198,11 @@ public sealed class DistillJobKind(
                     $"Cache {cacheId} was made from dataset '{reader.Manifest.DatasetId}' (fingerprint "
                     + $"{reader.Manifest.DatasetFingerprint[..12]}…), not from '{spec.DatasetId}' at {imageSize} "
                     + $"(fingerprint {expected[..12]}…).");
+            var teacherWeights = JobRecords.WeightsSha256(dbFactory, reader.Manifest.TeacherJobId);
+            if (reader.Manifest.TeacherWeightsSha256.Length > 0 && teacherWeights is not null && teacherWeights != reader.Manifest.TeacherWeightsSha256)
+                throw new InvalidDataException(
+                    $"Cache {cacheId} holds the outputs of other weights than teacher {reader.Manifest.TeacherJobId} has now "
+                    + $"(SHA-256 {reader.Manifest.TeacherWeightsSha256[..12]}… against {teacherWeights[..12]}…). Cache again (POST /api/jobs/cache).");
             reader.VerifyAll();
             return new OfflineTeacherSignal(reader, ownsReader: true, temperature: spec.Distillation.Temperature);
         }
