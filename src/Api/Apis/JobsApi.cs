@@ -123,6 +123,7 @@ public static class JobsApi
                 .WithDescription(kind.Docs.Description)
                 .WithExampleBodies(kind.Examples)
                 .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 

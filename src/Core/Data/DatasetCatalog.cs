@@ -78,6 +78,11 @@ public sealed class DatasetCatalog(
     /// <summary>A square as its side, as fingerprints have always written it; otherwise width×height.</summary>
     internal static string SizeText(ImageSize size) => size.IsSquare ? $"{size.Width}" : $"{size.Width}x{size.Height}";
 
+    /// <summary>How many images a split holds (registered datasets are listed from disk).</summary>
+    public int SplitSize(string datasetId, string split) => datasetId == SyntheticShapesId
+        ? SplitCount(split)
+        : Scan(Registered(datasetId)).Splits.TryGetValue(split, out var pairs) ? pairs.Count : 0;
+
     private int SplitCount(string split) => split switch
     {
         "train" => options.Value.SyntheticTrainCount,

@@ -35,6 +35,11 @@ public sealed partial class BlobStore
             }
             File.Move(temp, path, overwrite: true);
         }
+        catch (IOException e)
+        {
+            // Disk full, quota, I/O error: the old blob (if any) stays as it was and the temporary file goes.
+            throw new IOException($"Could not store {key} ({data.Length:N0} bytes; {AvailableBytes():N0} bytes free): {e.Message}", e);
+        }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
@@ -43,6 +48,13 @@ public sealed partial class BlobStore
     }
 
     public bool Exists(string key) => File.Exists(ResolvePath(key));
+
+    /// <summary>Bytes free on the filesystem that holds the blobs.</summary>
+    public long AvailableBytes()
+    {
+        Directory.CreateDirectory(Root);
+        return new DriveInfo(Root).AvailableFreeSpace;
+    }
 
     /// <summary>Renames a blob in one step (replacing the target); false when there is nothing to rename.</summary>
     public bool Rename(string fromKey, string toKey)

@@ -82,10 +82,34 @@ public sealed class CacheJobKind(
         errors.ThrowIfAny();
 
         var topK = request.Form == CacheForms.Logits ? datasets.NumClasses(teacher!.DatasetId) : request.TopK;
+        EnsureRoomFor(datasetId, splits, topK, request.Precision, request.Scale, JobRecords.Spec<TeacherJobSpec>(teacher!).Training.ImageSize);
         var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, request.Precision, request.Scale, request.Device, request.Form,
             request.Temperature);
         return JobRecords.New(Name, datasetId, spec, request.Device, 1, teacher.Id);
     }
+
+    /// <summary>
+    /// Refuses (409) a cache the blob store's disk cannot hold: the entries' bytes are known from the spec before
+    /// anything runs, so a job is never started only to fill the disk half-way.
+    /// </summary>
+    private void EnsureRoomFor(string datasetId, IReadOnlyList<string> splits, int topK, string precision, int scale, ImageSize imageSize)
+    {
+        var scaleOrOne = Math.Max(1, scale);
+        var entry = CacheFormat.EntryLength(topK, CacheFormat.StoredSide(imageSize.Height, scaleOrOne), CacheFormat.StoredSide(imageSize.Width, scaleOrOne), precision);
+        var images = splits.Sum(split => (long)datasets.SplitSize(datasetId, split));
+        var needed = images * (entry + ManifestBytesPerEntry);
+        var free = blobs.AvailableBytes();
+        if (needed > free)
+        {
+            throw new ConflictException("Not enough disk space",
+                $"The cache needs about {needed:N0} bytes ({images:N0} images × {entry:N0} bytes per entry) but the blob store has "
+                + $"{free:N0} bytes free. Free some (DELETE /api/jobs/{{id}} of old caches) or ask for less: a smaller topK, "
+                + "scale 2 or 4, or one split.");
+        }
+    }
+
+    /// <summary>What one entry adds to manifest.json (shard, offset, length, SHA-256), generously.</summary>
+    private const long ManifestBytesPerEntry = 256;
 
     /// <summary>The cache settings that depend on the teacher: k within the classes, a scale that divides the size.</summary>
     public static void ValidateAgainstTeacher(int topK, int scale, string form, ImageSize imageSize, int numClasses, ValidationErrors errors, string prefix = "")
