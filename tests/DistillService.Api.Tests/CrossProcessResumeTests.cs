@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DistillService.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace DistillService.Api.Tests;
+
+/// <summary>
+/// Every kind of job, killed (SIGKILL) in one Worker process while it runs and finished by another on PostgreSQL, ends
+/// exactly as the same job run without interruption: the same weights (SHA-256), the same metrics every epoch, the same
+/// cache entries.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private const int Epochs = 4;
+
+    [Theory]
+    [InlineData("teacher")]
+    [InlineData("distill-offline")]
+    [InlineData("distill-online")]
+    [InlineData("cache")]
+    public async Task AJobKilledInOneWorkerAndFinishedByAnotherEndsExactlyAsAnUninterruptedRun(string kind)
+    {
+        var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync("resume"),
+            ["Worker:InProcess"] = "false",
+            ["Worker:InvisibilityTimeout"] = "00:00:06",
+            ["Auth:ApiKey"] = "resume-test-key",
+            // Long enough epochs (and a long enough cache job) to be interrupted in the middle.
+            ["Datasets:SyntheticTrainCount"] = kind == "cache" ? "1536" : "256",
+            ["Torch:Threads"] = "1",
+        }, null);
+        using var api = new DistillApiFactory(settings);
+        settings["Storage:DataRoot"] = api.DataRoot;
+        var client = api.CreateClient();
+        await using var first = HostProcess.Start(settings);
+        await using var second = HostProcess.Start(settings);
+
+        var (url, body) = await JobUnderTestAsync(client, kind);
+        var interrupted = await SubmitAsync(client, url, body);
+        var running = await WaitUntilAsync(client, interrupted, j => j.GetProperty("status").GetString() == "running"
+            && (kind == "cache" ? j.GetProperty("progress").GetProperty("percent").GetDouble() > 5
+                : j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2 && j.GetProperty("progress").GetProperty("step").GetInt32() >= 1));
+        var victimPid = int.Parse(running.GetProperty("worker").GetString()!.Split(':')[^1]);
+        (victimPid == first.ProcessId ? first : second).Kill();
+        var resumed = await JobPolling.WaitForFinalStatusAsync(client, interrupted, TimeSpan.FromMinutes(4));
+        var reference = await JobPolling.WaitForFinalStatusAsync(client, await SubmitAsync(client, url, body), TimeSpan.FromMinutes(4));
+        output.WriteLine($"{kind}: killed at {running.GetProperty("progress")}; resumed run: attempts {resumed.GetProperty("attempts")}, "
+            + $"from epoch {resumed.GetProperty("resumedFromEpoch")}, exact {resumed.GetProperty("resumeExact")}");
+
+        Assert.Equal("succeeded", resumed.GetProperty("status").GetString());
+        Assert.Equal("succeeded", reference.GetProperty("status").GetString());
+        Assert.Equal(2, resumed.GetProperty("attempts").GetInt32());
+        Assert.Equal(1, reference.GetProperty("attempts").GetInt32());
+        if (kind == "cache")
+        {
+            Assert.Equal(EntryChecksums(api, resumed), EntryChecksums(api, reference));
+            Assert.Equal(resumed.GetProperty("result").GetProperty("fidelity").ToString(), reference.GetProperty("result").GetProperty("fidelity").ToString());
+            return;
+        }
+        Assert.InRange(resumed.GetProperty("resumedFromEpoch").GetInt32(), 1, Epochs - 1);
+        Assert.True(resumed.GetProperty("resumeExact").GetBoolean(), resumed.GetProperty("resumeNote").ToString());
+        Assert.Equal(await WeightsSha256Async(client, reference), await WeightsSha256Async(client, resumed));
+        Assert.Equal(await MetricsAsync(client, reference), await MetricsAsync(client, resumed));
+    }
+
+    /// <summary>The job to interrupt, after whatever it builds on has been made (uninterrupted).</summary>
+    private static async Task<(string Url, object Body)> JobUnderTestAsync(HttpClient client, string kind)
+    {
+        if (kind == "teacher") return ("/api/jobs/teacher", TestSettings.TinyTeacherJob(Epochs));
+        var teacher = await JobPolling.WaitForFinalStatusAsync(client,
+            await SubmitAsync(client, "/api/jobs/teacher", TestSettings.TinyTeacherJob(1)), TimeSpan.FromMinutes(3));
+        Assert.Equal("succeeded", teacher.GetProperty("status").GetString());
+        var teacherId = teacher.GetProperty("id").GetString();
+        if (kind == "cache") return ("/api/jobs/cache", new { teacherJobId = teacherId, topK = 3, device = "cpu" });
+
+        var student = new
+        {
+            model = new { baseChannels = 2, depth = 2 },
+            training = new { epochs = Epochs, batchSize = 16, learningRate = 0.01, imageSize = 32, seed = 3 },
+        };
+        if (kind == "distill-online")
+            return ("/api/jobs/distill", new { teacherJobId = teacherId, student.model, student.training, distillation = new { mode = "online" }, device = "cpu" });
+        var cache = await JobPolling.WaitForFinalStatusAsync(client,
+            await SubmitAsync(client, "/api/jobs/cache", new { teacherJobId = teacherId, topK = 3, device = "cpu" }), TimeSpan.FromMinutes(3));
+        Assert.Equal("succeeded", cache.GetProperty("status").GetString());
+        return ("/api/jobs/distill", new { cacheJobId = cache.GetProperty("id").GetString(), student.model, student.training, device = "cpu" });
+    }
+
+    private static async Task<string> SubmitAsync(HttpClient client, string url, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        var response = await client.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return response.Headers.Location!.ToString();
+    }
+
+    private static async Task<string> WeightsSha256Async(HttpClient client, JsonElement job)
+    {
+        var artifacts = await client.GetFromJsonAsync<JsonElement[]>($"/api/jobs/{job.GetProperty("id").GetString()}/artifacts");
+        return artifacts!.Single(a => a.GetProperty("name").GetString() == "weights.bin").GetProperty("sha256").GetString()!;
+    }
+
+    /// <summary>Every epoch's train loss and validation scores, exactly as stored.</summary>
+    private static async Task<string[]> MetricsAsync(HttpClient client, JsonElement job)
+    {
+        var rows = await client.GetFromJsonAsync<JsonElement[]>($"/api/jobs/{job.GetProperty("id").GetString()}/metrics");
+        return rows!.OrderBy(r => r.GetProperty("epoch").GetInt32()).ThenBy(r => r.GetProperty("split").GetString())
+            .Select(r => $"{r.GetProperty("epoch")}/{r.GetProperty("split")}: loss {r.GetProperty("loss")}, mIoU {r.GetProperty("meanIoU")}, "
+                + $"accuracy {r.GetProperty("pixelAccuracy")}, per class {r.GetProperty("perClassIoU")}")
+            .ToArray();
+    }
+
+    private static string[] EntryChecksums(DistillApiFactory api, JsonElement cacheJob)
+    {
+        var folder = Path.Combine(api.DataRoot, "blobs", "caches", Guid.Parse(cacheJob.GetProperty("id").GetString()!).ToString("N"));
+        using var manifest = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "manifest.json")));
+        return manifest.RootElement.GetProperty("splits").EnumerateObject()
+            .SelectMany(split => split.Value.GetProperty("entries").EnumerateArray()
+                .Select(e => $"{split.Name}/{e.GetProperty("index")}: {e.GetProperty("sha256").GetString()}"))
+            .ToArray();
+    }
+
+    private static async Task<JsonElement> WaitUntilAsync(HttpClient client, string location, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            var job = await client.GetFromJsonAsync<JsonElement>(location);
+            if (condition(job)) return job;
+            Assert.True(job.GetProperty("status").GetString() is "queued" or "running", $"the job ended before it could be interrupted: {job}");
+            Assert.True(DateTime.UtcNow < deadline, $"condition never met: {job}");
+            await Task.Delay(50);
+        }
+    }
+}
