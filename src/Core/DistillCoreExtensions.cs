@@ -79,6 +79,7 @@ public static class DistillCoreExtensions
                     // Without the sliding timeout a job longer than InvisibilityTimeout is fetched by a second worker.
                     UseSlidingInvisibilityTimeout = true,
                     InvisibilityTimeout = worker.InvisibilityTimeout,
+                    DistributedLockTimeout = worker.DistributedLockTimeout,
                     QueuePollInterval = worker.QueuePollInterval,
                     PrepareSchemaIfNecessary = true,
                 }).Entry);
