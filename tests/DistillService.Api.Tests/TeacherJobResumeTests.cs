@@ -38,6 +38,11 @@ public sealed class TeacherJobResumeTests
             Assert.Equal("running", job.GetProperty("status").GetString());
         } // the host stops: Hangfire cancels the job, which goes back to the queue
 
+        // What a process killed in the middle of writing its checkpoint leaves: the temporary file, beside an intact blob.
+        var jobFolder = Path.Combine(dataRoot.Path, "blobs", "jobs", Guid.Parse(location.Split('/')[^1]).ToString("N"));
+        var leftover = Path.Combine(jobFolder, $"checkpoint.bin.{Guid.NewGuid():N}.tmp");
+        await File.WriteAllBytesAsync(leftover, new byte[1000]);
+
         using var second = DistillApiFactory.Embedded(LongerEpochs, dataRoot.Path);
         var restarted = second.CreateClient();
         var interrupted = await restarted.GetFromJsonAsync<JsonElement>(location);
@@ -50,6 +55,7 @@ public sealed class TeacherJobResumeTests
         var resumedFrom = finished.GetProperty("resumedFromEpoch").GetInt32();
         Assert.InRange(resumedFrom, 1, epochs - 1);
         Assert.True(finished.GetProperty("resumeExact").GetBoolean(), finished.GetProperty("resumeNote").ToString());
+        Assert.False(File.Exists(leftover), "the interrupted attempt's temporary file was not removed");
         var metrics = await restarted.GetFromJsonAsync<JsonElement[]>($"{location}/metrics");
         // Exactly one row per epoch and split, whether the epoch ran before or after the restart.
         Assert.Equal(

@@ -1,3 +1,4 @@
+using DistillService.Core.Storage;
 using Hangfire.Server;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,7 @@ namespace DistillService.Core.Jobs;
 /// which retries (the job resumes from its checkpoint) and, when the retries are spent, deletes the
 /// Hangfire job so that pipeline continuations still run and see the failure.
 /// </summary>
-public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, ILogger<JobRunner> logger)
+public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, BlobStore blobs, ILogger<JobRunner> logger)
 {
     /// <summary>Hangfire retries after an infrastructure failure; see <see cref="JobExecutor"/>'s AutomaticRetry.</summary>
     public const int Retries = 2;
@@ -37,6 +38,9 @@ public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, IL
 
         logger.LogInformation("Job {JobId} ({Kind}) started on {Worker}, attempt {Attempt}",
             jobId, job.Kind, JobLifecycle.WorkerName, job.Attempts);
+        // A worker killed mid-write (a checkpoint, an artifact) leaves its temporary file behind; the blob itself is intact.
+        if (blobs.RemoveTemporaryFiles(BlobKeys.JobFolder(jobId)) is > 0 and var leftovers)
+            logger.LogInformation("Job {JobId}: removed {Count} temporary files an interrupted attempt left", jobId, leftovers);
         using var cancellation = new CancellationWatcher(jobId, lifecycle, cancellationToken);
         try
         {

@@ -49,6 +49,24 @@ public sealed partial class BlobStore
 
     public bool Exists(string key) => File.Exists(ResolvePath(key));
 
+    /// <summary>
+    /// Removes the temporary files a process killed mid-write left in a folder (never visible as blobs, but they take
+    /// space); returns how many. Only this store's own "*.tmp" names, and no links.
+    /// </summary>
+    public int RemoveTemporaryFiles(string folderKey)
+    {
+        var folder = new DirectoryInfo(ResolvePath(folderKey));
+        if (!folder.Exists || folder.LinkTarget is not null) return 0;
+        var removed = 0;
+        foreach (var file in folder.EnumerateFiles("*.tmp", SearchOption.AllDirectories))
+        {
+            if (file.LinkTarget is not null || !TempName().IsMatch(file.Name)) continue;
+            file.Delete();
+            removed++;
+        }
+        return removed;
+    }
+
     /// <summary>Bytes free on the filesystem that holds the blobs.</summary>
     public long AvailableBytes()
     {
@@ -137,4 +155,8 @@ public sealed partial class BlobStore
 
     [GeneratedRegex(@"^[A-Za-z0-9_\-.]+(/[A-Za-z0-9_\-.]+)*$")]
     private static partial Regex KeyPattern();
+
+    /// <summary>What <see cref="Write"/> names its temporary files: the blob's name, a GUID, ".tmp".</summary>
+    [GeneratedRegex(@"\.[0-9a-f]{32}\.tmp$")]
+    private static partial Regex TempName();
 }
