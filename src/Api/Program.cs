@@ -23,6 +23,7 @@ app.MapJobEventsApi();
 app.MapModelsApi();
 app.MapPipelinesApi();
 app.MapDatasetsApi();
+app.MapWorkersApi();
 app.MapHealthChecks("/health");
 
 app.Run();

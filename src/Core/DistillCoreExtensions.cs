@@ -11,6 +11,7 @@ using DistillService.Core.Jobs.Pipelines;
 using DistillService.Core.Jobs.Report;
 using DistillService.Core.Jobs.Teacher;
 using DistillService.Core.Jobs.TeacherImport;
+using DistillService.Core.Jobs.Workers;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
 using DistillService.Core.Torch;
@@ -130,6 +131,7 @@ public static class DistillCoreExtensions
         services.AddSingleton<TeacherImporter>();
         services.AddSingleton<JobDeletion>();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<CheckpointRetention>();
         // Registered first so the schema exists before the job server or the API start.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
@@ -142,6 +144,7 @@ public static class DistillCoreExtensions
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.Services.AddSingleton<IHostedService, TorchInitializer>();
         builder.Services.AddHostedService<CheckpointRetentionService>();
+        builder.Services.AddHostedService<WorkerCardPublisher>();
         builder.Services.AddHangfireServer((sp, options) =>
         {
             var settings = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;

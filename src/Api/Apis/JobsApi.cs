@@ -4,6 +4,7 @@ using DistillService.Api.Security;
 using DistillService.Api.Inference;
 using DistillService.Core.Jobs;
 using DistillService.Core.Jobs.Deletion;
+using DistillService.Core.Jobs.Workers;
 using DistillService.Core.Persistence;
 using DistillService.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -128,7 +129,7 @@ public static class JobsApi
     }
 
     public static async Task<Results<Ok<List<JobResponse>>, ValidationProblem>> ListJobs(
-        DistillDbContext db, string? status, string? kind, int? limit, CancellationToken cancellationToken)
+        DistillDbContext db, WorkerDirectory workers, string? status, string? kind, int? limit, CancellationToken cancellationToken)
     {
         var take = limit ?? DefaultPageSize;
         if (take is < 1 or > MaxPageSize)
@@ -141,15 +142,20 @@ public static class JobsApi
         if (!string.IsNullOrEmpty(status)) query = query.Where(j => j.Status == status);
         if (!string.IsNullOrEmpty(kind)) query = query.Where(j => j.Kind == kind);
         var jobs = await query.OrderByDescending(j => j.CreatedAt).Take(take).ToListAsync(cancellationToken);
-        return TypedResults.Ok(jobs.Select(j => j.ToResponse()).ToList());
+        var live = jobs.Any(j => j.Status == JobStatuses.Queued) ? workers.Live() : [];
+        return TypedResults.Ok(jobs.Select(j => j.ToResponse(Notice(j, live))).ToList());
     }
 
     public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJob(
-        Guid id, DistillDbContext db, CancellationToken cancellationToken)
+        Guid id, DistillDbContext db, WorkerDirectory workers, CancellationToken cancellationToken)
     {
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, cancellationToken);
-        return job is null ? JobNotFound(id) : TypedResults.Ok(job.ToResponse());
+        if (job is null) return JobNotFound(id);
+        return TypedResults.Ok(job.ToResponse(job.Status == JobStatuses.Queued ? Notice(job, workers.Live()) : null));
     }
+
+    private static string? Notice(JobRecord job, IReadOnlyList<LiveWorker> live) =>
+        job.Status == JobStatuses.Queued ? WorkerDirectory.QueueNotice(job.Queue, live) : null;
 
     public static async Task<Results<Ok<List<MetricResponse>>, ProblemHttpResult>> GetMetrics(
         Guid id, DistillDbContext db, CancellationToken cancellationToken)

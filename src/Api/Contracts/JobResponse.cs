@@ -28,11 +28,13 @@ public sealed record JobResponse(
     JsonElement? Result,
     DateTime CreatedAt,
     DateTime? StartedAt,
-    DateTime? FinishedAt);
+    DateTime? FinishedAt,
+    string? Notice = null);
 
 public static class JobMapping
 {
-    public static JobResponse ToResponse(this JobRecord job) => new(
+    /// <param name="notice">Why a queued job is not being picked up (no live server takes its queue), or null.</param>
+    public static JobResponse ToResponse(this JobRecord job, string? notice = null) => new(
         job.Id, job.Kind, job.Status, job.DatasetId, job.Device, job.Queue,
         new JobProgress(job.ProgressPercent, job.Epoch, job.Epochs, job.Step, job.Steps,
             job.ImagesPerSecond is { } ips ? Math.Round(ips, 2) : null,
@@ -40,7 +42,7 @@ public static class JobMapping
             job.Loss),
         job.Error, job.Attempts, job.ResumedFromEpoch, job.ResumeExact, job.ResumeNote, job.CancelRequested, job.Worker, job.UpstreamJobId, job.PipelineId, job.PipelineRole,
         job.ResultJson is null ? null : JsonDocument.Parse(job.ResultJson).RootElement.Clone(),
-        Utc(job.CreatedAt), job.StartedAt is { } s ? Utc(s) : null, job.FinishedAt is { } f ? Utc(f) : null);
+        Utc(job.CreatedAt), job.StartedAt is { } s ? Utc(s) : null, job.FinishedAt is { } f ? Utc(f) : null, notice);
 
     // SQLite returns unspecified kinds; the API always speaks UTC.
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);

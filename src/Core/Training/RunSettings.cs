@@ -17,9 +17,15 @@ public sealed record RunSettings(string Device, int TorchThreads, string TorchSh
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(model);
-        var name = device.type == DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)device.index)}";
-        return new RunSettings(name, get_num_threads(), typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+        return new RunSettings(DeviceName(device), get_num_threads(), typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "unknown",
             model.UsesChannelsLast, Float32);
+    }
+
+    /// <summary>"cpu" or "cuda:N".</summary>
+    public static string DeviceName(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.type == DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)device.index)}";
     }
 
     /// <summary>Each setting that differs, as "name: saved → now".</summary>
