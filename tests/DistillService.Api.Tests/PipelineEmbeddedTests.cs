@@ -25,7 +25,7 @@ public sealed class PipelineEmbeddedTests : IDisposable
 public static class PipelineWalkthrough
 {
     /// <param name="teacherEpochs">More for a teacher that must still be running when the test acts on it.</param>
-    public static object TinyPipeline(string mode = "offline", int teacherEpochs = 2) => new
+    public static object TinyPipeline(string mode = "offline", int teacherEpochs = 2, int studentEpochs = 2) => new
     {
         datasetId = "synthetic-shapes",
         seed = 5,
@@ -35,7 +35,7 @@ public static class PipelineWalkthrough
         student = new
         {
             model = new { baseChannels = 2, depth = 2 },
-            training = new { epochs = 2, batchSize = 16, learningRate = 0.01, imageSize = 32 },
+            training = new { epochs = studentEpochs, batchSize = 16, learningRate = 0.01, imageSize = 32 },
             distillation = new { alpha = 1.0, beta = 1.0, temperature = 2.0, mode },
         },
         baseline = true,

@@ -24,8 +24,8 @@ public static class PipelinesApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Teacher → cache → student (→ baseline) → report, in one request")
-            .WithDescription("Creates the jobs and chains them with Hangfire continuations; if one fails, the jobs after it "
-                + "fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "
+            .WithDescription("Creates the jobs and chains them with Hangfire continuations (the baseline beside the student, so "
+                + "with two free workers they run at the same time); if one fails, the jobs after it fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "
                 + "schedule is trained without distillation (α=1, β=0). Every field has a default; poll `GET /api/pipelines/{id}` "
                 + "until `status` is `succeeded` and read `report`.");
         api.MapGet("/{id:guid}", GetPipeline)

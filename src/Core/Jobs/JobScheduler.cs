@@ -25,7 +25,8 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
     }
 
     /// <summary>
-    /// Queues recorded jobs, each a continuation of the one before when <paramref name="chained"/>, and stores their
+    /// Queues recorded jobs, each a continuation of the one before when <paramref name="chained"/> (a pipeline's baseline
+    /// beside its student), and stores their
     /// Hangfire ids on them. A storage error that comes back at once is retried twice (SQLite answers "busy" without
     /// waiting when two writers collide); one that took its time (the storage's own busy timeout) is not. If it persists,
     /// the jobs already queued are deleted again and <see cref="QueueUnavailableException"/> is thrown, so the caller
@@ -34,12 +35,15 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
     public void ScheduleAll(IReadOnlyList<JobRecord> jobs, bool chained)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        string? previous = null;
+        string? previous = null, studentParent = null;
         foreach (var job in jobs)
         {
+            // A pipeline's baseline continues what its student continues, so with two free workers the two run side by side.
+            var parent = !chained ? null : job.PipelineRole == PipelineRoles.Baseline ? studentParent : previous;
+            if (job.PipelineRole == PipelineRoles.Student) studentParent = previous;
             try
             {
-                job.HangfireJobId = WithRetries(() => Schedule(job, chained ? previous : null));
+                job.HangfireJobId = WithRetries(() => Schedule(job, parent));
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
@@ -50,7 +54,7 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
                 }
                 throw new QueueUnavailableException(failure);
             }
-            previous = job.HangfireJobId;
+            if (job.PipelineRole != PipelineRoles.Baseline) previous = job.HangfireJobId;
         }
     }
 

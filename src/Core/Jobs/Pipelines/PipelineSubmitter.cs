@@ -75,7 +75,7 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
         jobs.Add(Part(JobRecords.New(JobKinds.Report, pipeline.DatasetId, new { pipelineId = pipeline.Id }, plan.Device, 1, null),
             pipeline, PipelineRoles.Report));
 
-        // One chain, so one worker runs the pipeline start to end; each job checks its own inputs.
+        // One chain (the baseline beside the student, so two workers run them at once); each job checks its own inputs.
         submitter.Record(jobs, pipeline);
         return (pipeline, jobs);
     }
