@@ -68,6 +68,63 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
         Assert.Equal(await MetricsAsync(client, reference), await MetricsAsync(client, resumed));
     }
 
+    [Fact]
+    public async Task ATeacherKilledWhileWritingItsCheckpointEndsExactlyAsAnUninterruptedRun()
+    {
+        var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync("midwrite"),
+            ["Worker:InProcess"] = "false",
+            ["Worker:InvisibilityTimeout"] = "00:00:06",
+            ["Auth:ApiKey"] = "resume-test-key",
+            ["Datasets:SyntheticTrainCount"] = "64",
+            ["Torch:Threads"] = "1",
+        }, null);
+        using var api = new DistillApiFactory(settings);
+        settings["Storage:DataRoot"] = api.DataRoot;
+        var client = api.CreateClient();
+        await using var first = HostProcess.Start(settings);
+        await using var second = HostProcess.Start(settings);
+        // A wide model, so that its checkpoint (weights and Adam moments, about 80 MB) takes a while to write.
+        var body = new
+        {
+            datasetId = "synthetic-shapes", model = new { baseChannels = 40, depth = 3 },
+            training = new { epochs = 3, batchSize = 16, learningRate = 0.003, imageSize = 32, seed = 5 }, device = "cpu",
+        };
+
+        var interrupted = await SubmitAsync(client, "/api/jobs/teacher", body);
+        var jobFolder = Path.Combine(api.DataRoot, "blobs", "jobs", Guid.Parse(interrupted.Split('/')[^1]).ToString("N"));
+        Directory.CreateDirectory(jobFolder);
+        var running = await WaitUntilAsync(client, interrupted, j => j.GetProperty("status").GetString() == "running");
+        var victimPid = int.Parse(running.GetProperty("worker").GetString()!.Split(':')[^1]);
+        var victim = victimPid == first.ProcessId ? first : second;
+        // The second checkpoint's temporary file appearing means its write has begun: the writer dies right there.
+        var killed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var created = 0;
+        using var watcher = new FileSystemWatcher(jobFolder, "checkpoint.bin.*.tmp") { EnableRaisingEvents = true };
+        watcher.Created += (_, e) =>
+        {
+            if (Interlocked.Increment(ref created) != 2) return;
+            victim.Kill();
+            killed.TrySetResult(e.FullPath);
+        };
+        var temporary = await killed.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        var leftBehind = File.Exists(temporary) ? new FileInfo(temporary).Length : -1;
+
+        var resumed = await JobPolling.WaitForFinalStatusAsync(client, interrupted, TimeSpan.FromMinutes(4));
+        var reference = await JobPolling.WaitForFinalStatusAsync(client, await SubmitAsync(client, "/api/jobs/teacher", body), TimeSpan.FromMinutes(4));
+        output.WriteLine($"killed while {Path.GetFileName(temporary)} was being written ({leftBehind} bytes on disk after the kill); "
+            + $"resumed from epoch {resumed.GetProperty("resumedFromEpoch")}, exact {resumed.GetProperty("resumeExact")}, note {resumed.GetProperty("resumeNote")}");
+
+        Assert.Equal("succeeded", resumed.GetProperty("status").GetString());
+        Assert.Equal(2, resumed.GetProperty("attempts").GetInt32());
+        Assert.True(resumed.GetProperty("resumeExact").GetBoolean(), resumed.GetProperty("resumeNote").ToString());
+        Assert.Equal(await WeightsSha256Async(client, reference), await WeightsSha256Async(client, resumed));
+        Assert.Equal(await MetricsAsync(client, reference), await MetricsAsync(client, resumed));
+        Assert.Empty(Directory.EnumerateFiles(jobFolder, "*.tmp"));
+    }
+
     /// <summary>The job to interrupt, after whatever it builds on has been made (uninterrupted).</summary>
     private static async Task<(string Url, object Body)> JobUnderTestAsync(HttpClient client, string kind)
     {
