@@ -30,17 +30,25 @@ public static partial class CacheFormat
     /// <summary>Class indices are stored as uint8.</summary>
     public const int MaxClasses = 255;
 
-    public static bool IsValidPrecision(string? precision) => precision is CachePrecisions.Fp16 or CachePrecisions.Fp32;
+    public static bool IsValidPrecision(string? precision) => CachePrecisions.IsValid(precision);
 
     public static int ProbabilityBytes(string precision) => precision switch
     {
+        CachePrecisions.Q8 => 1,
         CachePrecisions.Fp16 => 2,
         CachePrecisions.Fp32 => 4,
-        _ => throw new ArgumentException($"Unknown cache precision '{precision}'; use fp16 or fp32.", nameof(precision)),
+        _ => throw new ArgumentException($"Unknown cache precision '{precision}'; use fp16, fp32 or q8.", nameof(precision)),
     };
 
-    public static ScalarType ProbabilityType(string precision) =>
-        ProbabilityBytes(precision) == 2 ? ScalarType.Float16 : ScalarType.Float32;
+    public static ScalarType ProbabilityType(string precision) => ProbabilityBytes(precision) switch
+    {
+        1 => ScalarType.Byte,
+        2 => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
+
+    /// <summary>The step of a q8 value: probabilities are stored as round(p / step).</summary>
+    public const float Q8Step = 1f / 255;
 
     /// <summary>A side at 1/scale resolution, rounded up so every full-resolution pixel falls in a stored one.</summary>
     public static int StoredSide(int side, int scale) => (side + scale - 1) / scale;

@@ -69,6 +69,7 @@ public static class CacheManifestJson
         Require(m.Height >= 1 && m.Width >= 1, source, $"image size {m.Height}×{m.Width}");
         Require(m.TopK >= 1 && m.TopK <= m.NumClasses, source, $"topK {m.TopK} with {m.NumClasses} classes");
         Require(CacheFormat.IsValidPrecision(m.Precision), source, $"precision '{m.Precision}'");
+        Require(!(m.Form == CacheForms.Logits && m.Precision == CachePrecisions.Q8), source, "a logits cache in q8");
         Require(CacheForms.IsValid(m.Form), source, $"form '{m.Form}'");
         Require(m.Form != CacheForms.Logits || m.TopK == m.NumClasses, source, $"a logits cache with topK {m.TopK} of {m.NumClasses} classes");
         Require(m.Scale >= 1, source, $"scale {m.Scale}");

@@ -26,7 +26,9 @@ public static class TeacherCacheCodec
         using var scope = NewDisposeScope();
         var reduced = Downsample(probabilities, spec.Scale);
         var (values, indices) = reduced.topk(spec.TopK, dim: 1, largest: true, sorted: true);
-        var stored = values.to(CacheFormat.ProbabilityType(spec.Precision)).contiguous();
+        var stored = spec.Precision == CachePrecisions.Q8
+            ? values.div(Q8Levels).round_().clamp_(TorchScalars.Zero, Q8Max).to(ScalarType.Byte).contiguous()
+            : values.to(CacheFormat.ProbabilityType(spec.Precision)).contiguous();
         var classes = indices.to(ScalarType.Byte).contiguous();
         return (stored.MoveToOuterDisposeScope(), classes.MoveToOuterDisposeScope());
     }
@@ -64,7 +66,7 @@ public static class TeacherCacheCodec
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, numClasses);
 
         using var scope = NewDisposeScope();
-        var probabilities = values.to(ScalarType.Float32);
+        var probabilities = Probabilities(values);
         var classes = indices.to(ScalarType.Int64);
         Tensor decoded;
         if (k < numClasses)
@@ -87,6 +89,15 @@ public static class TeacherCacheCodec
         }
         return decoded.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Stored values as float32 probabilities (q8 bytes scaled back to [0, 1]).</summary>
+    private static Tensor Probabilities(Tensor values) => values.dtype == ScalarType.Byte
+        ? values.to(ScalarType.Float32).mul_(Q8Levels)
+        : values.to(ScalarType.Float32);
+
+    // Long-lived scalars: TorchSharp frees an implicit temporary Scalar whenever the GC runs (see TorchScalars).
+    private static readonly Scalar Q8Levels = CacheFormat.Q8Step.ToScalar();
+    private static readonly Scalar Q8Max = 255.ToScalar();
 
     /// <summary>The tail's per-class values (<see cref="TopKTail"/>), computed in managed code as the prefetch path does.</summary>
     private static Tensor TemperedTail(Tensor rest, Tensor smallestKept, int tailClasses, float temperature)

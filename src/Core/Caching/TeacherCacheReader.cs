@@ -117,7 +117,13 @@ public sealed class TeacherCacheReader : IDisposable
         {
             ReadBatch(split, indices, stored.AsSpan(0, indices.Count * valueBytes), batch.Classes.AsSpan(0, batch.Length));
             var values = batch.Values.AsSpan(0, batch.Length);
-            if (CacheFormat.ProbabilityBytes(m.Precision) == 2)
+            if (CacheFormat.ProbabilityBytes(m.Precision) == 1)
+            {
+                var bytes = stored.AsSpan(0, batch.Length);
+                for (var i = 0; i < bytes.Length; i++) values[i] = bytes[i];
+                TensorPrimitives.Multiply(values, CacheFormat.Q8Step, values);
+            }
+            else if (CacheFormat.ProbabilityBytes(m.Precision) == 2)
                 TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(stored.AsSpan(0, batch.Length * 2)), values);
             else
                 MemoryMarshal.Cast<byte, float>(stored.AsSpan(0, batch.Length * 4)).CopyTo(values);

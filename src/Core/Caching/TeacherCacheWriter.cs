@@ -103,6 +103,8 @@ public static class TeacherCacheWriter
         var denseBytes = 4L * shape.NumClasses * shape.Height * shape.Width;
         var valueBytes = (int)CacheFormat.ProbabilityLength(spec.TopK, shape.StoredHeight, shape.StoredWidth, spec.Precision);
         var indexBytes = (int)CacheFormat.IndexLength(spec.TopK, shape.StoredHeight, shape.StoredWidth);
+        if (spec.StoresLogits && spec.Precision == CachePrecisions.Q8)
+            throw new ArgumentException("q8 stores probabilities in [0, 1]; a logits cache needs fp16 or fp32.", nameof(spec));
         if (spec.StoresLogits && spec.TopK != shape.NumClasses)
             throw new ArgumentException($"A logits cache stores every class: topK must be {shape.NumClasses}, not {spec.TopK}.", nameof(spec));
         var overall = new CacheFidelityMeter();

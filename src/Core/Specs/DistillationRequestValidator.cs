@@ -11,8 +11,10 @@ public static class DistillationRequestValidator
     {
         errors.Require(CacheForms.IsValid(form), $"{prefix}form", $"form must be '{CacheForms.TopK}' or '{CacheForms.Logits}'.");
         errors.Require(topK is >= 1 and <= MaxTopK, $"{prefix}topK", $"topK must be between 1 and {MaxTopK}.");
-        errors.Require(precision is CachePrecisions.Fp16 or CachePrecisions.Fp32, $"{prefix}precision",
-            $"precision must be '{CachePrecisions.Fp16}' or '{CachePrecisions.Fp32}'.");
+        errors.Require(CachePrecisions.IsValid(precision), $"{prefix}precision",
+            $"precision must be '{CachePrecisions.Fp16}', '{CachePrecisions.Fp32}' or '{CachePrecisions.Q8}'.");
+        errors.Require(!(precision == CachePrecisions.Q8 && form == CacheForms.Logits), $"{prefix}precision",
+            $"'{CachePrecisions.Q8}' stores probabilities in [0, 1]; a logits cache needs '{CachePrecisions.Fp16}' or '{CachePrecisions.Fp32}'.");
         errors.Require(Scales.Contains(scale), $"{prefix}scale", "scale must be 1, 2 or 4.");
     }
 

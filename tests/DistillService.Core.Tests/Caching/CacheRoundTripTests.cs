@@ -16,6 +16,8 @@ public sealed class CacheRoundTripTests
     // fp16 keeps 11 significant bits: probabilities ≤ 1 are off by at most 2^-12 ≈ 2.4e-4.
     [InlineData(CachePrecisions.Fp16, 3e-4)]
     [InlineData(CachePrecisions.Fp32, 1e-6)]
+    // q8 keeps round(p·255): off by at most half a step, 1/510 ≈ 2.0e-3.
+    [InlineData(CachePrecisions.Q8, 2.0e-3)]
     public void WithKEqualToTheClassCountTheExactDistributionComesBack(string precision, double tolerance)
     {
         using var folder = new ScratchFolder();
@@ -32,6 +34,37 @@ public sealed class CacheRoundTripTests
         Assert.Equal(ScalarType.Float32, decoded.dtype);
         Assert.True(CacheFixtures.MaxAbsDifference(decoded, exact) <= tolerance,
             $"max |decoded − exact| = {CacheFixtures.MaxAbsDifference(decoded, exact)}");
+    }
+
+    [Fact]
+    public void AQ8CacheReadsTheSameThroughTheManagedAndTheTensorPaths()
+    {
+        using var folder = new ScratchFolder();
+        using var teacher = CacheFixtures.Teacher();
+        var written = CacheFixtures.Write(folder.Cache(), new CacheSpec(3, CachePrecisions.Q8, 2), teacher);
+        using var reader = TeacherCacheReader.Open(folder.Cache());
+
+        using var stored = reader.DecodeStoredBatch("train", [1, 4]);
+        using var compact = reader.ReadCompact("train", [1, 4]);
+        using var scope = NewDisposeScope();
+
+        // Per pixel: the k stored values in the managed batch equal the tensor path's values at their classes.
+        var classes = tensor(compact.Classes.AsSpan(0, compact.Length).ToArray().Select(c => (long)c).ToArray(), stored.shape[0], 3, stored.shape[2], stored.shape[3]);
+        var values = tensor(compact.Values.AsSpan(0, compact.Length).ToArray(), stored.shape[0], 3, stored.shape[2], stored.shape[3]);
+        Assert.True(CacheFixtures.MaxAbsDifference(stored.gather(1, classes), values) < 1e-6);
+        Assert.Equal(3L * 16 * 16 * (1 + 1), written.Manifest.EntryLength); // k × stored pixels × (q8 value + class id)
+        Assert.True(written.Manifest.Fidelity.ArgmaxAgreement > 0.99, $"argmax agreement {written.Manifest.Fidelity.ArgmaxAgreement}");
+    }
+
+    [Fact]
+    public void Q8IsRefusedForLogitsWhichAreNotProbabilities()
+    {
+        var errors = new ValidationErrors();
+        DistillationRequestValidator.ValidateCache(CacheFixtures.NumClasses, CachePrecisions.Q8, 1, CacheForms.Logits, errors);
+        using var folder = new ScratchFolder();
+
+        Assert.Contains("a logits cache needs", Assert.Single(errors.ToDictionary()["precision"]));
+        Assert.Throws<ArgumentException>(() => CacheFixtures.Write(folder.Cache(), new CacheSpec(CacheFixtures.NumClasses, CachePrecisions.Q8, 1, CacheForms.Logits)));
     }
 
     [Fact]
