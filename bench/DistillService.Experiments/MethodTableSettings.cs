@@ -3,18 +3,26 @@ using DistillService.Core.Specs;
 
 namespace DistillService.Experiments;
 
-/// <summary>One student configuration of the table: a method (or the baseline), a teacher mode and its loss settings.</summary>
-internal sealed record StudentVariant(string Method, string Mode, double Alpha, double Beta, double Temperature)
+/// <summary>
+/// One student configuration of the table: a method (or the baseline), a teacher mode, its loss settings and, for an
+/// offline student, the cache it reads (k, precision, scale; null: the table's --top-k, fp16, full resolution).
+/// </summary>
+internal sealed record StudentVariant(
+    string Method, string Mode, double Alpha, double Beta, double Temperature, int? TopK = null, string? Precision = null, int? Scale = null)
 {
     public const string Baseline = "baseline";
 
-    public string Label => Method == Baseline ? Baseline : $"{Method} ({Mode}, α={Alpha:0.##}, β={Beta:0.##}, T={Temperature:0.##})";
+    public bool HasOwnCache => TopK is not null || Precision is not null || Scale is not null;
+
+    public string Label => Method == Baseline ? Baseline
+        : $"{Method} ({Mode}, α={Alpha:0.##}, β={Beta:0.##}, T={Temperature:0.##}"
+          + (HasOwnCache ? $", cache k={TopK?.ToString(CultureInfo.InvariantCulture) ?? "-"} {Precision ?? "fp16"} scale {Scale ?? 1}" : "") + ")";
 
     public DistillationSpec ToSpec() => Method == Baseline
         ? new DistillationSpec(1, 0, Temperature, DistillationModes.Offline)
         : new DistillationSpec(Alpha, Beta, Temperature, Mode, Method);
 
-    /// <summary>"pixel-kl:offline", "cwd:online:beta=3:t=1", "baseline".</summary>
+    /// <summary>"pixel-kl:offline", "cwd:online:beta=3:t=1", "dist:offline:t=1:k=2:p=q8:s=2", "baseline".</summary>
     public static StudentVariant Parse(string text, double alpha, double beta, double temperature)
     {
         var parts = text.Split(':');
@@ -22,13 +30,17 @@ internal sealed record StudentVariant(string Method, string Mode, double Alpha, 
         var variant = new StudentVariant(parts[0], parts.Length > 1 ? parts[1] : DistillationModes.Offline, alpha, beta, temperature);
         foreach (var setting in parts.Skip(2))
         {
-            var (key, value) = (setting.Split('=')[0], double.Parse(setting.Split('=')[1], CultureInfo.InvariantCulture));
+            var (key, text2) = (setting.Split('=')[0], setting.Split('=')[1]);
+            double Number() => double.Parse(text2, CultureInfo.InvariantCulture);
             variant = key switch
             {
-                "alpha" => variant with { Alpha = value },
-                "beta" => variant with { Beta = value },
-                "t" => variant with { Temperature = value },
-                _ => throw new ArgumentException($"Unknown setting '{key}' in '{text}' (alpha, beta, t)."),
+                "alpha" => variant with { Alpha = Number() },
+                "beta" => variant with { Beta = Number() },
+                "t" => variant with { Temperature = Number() },
+                "k" => variant with { TopK = (int)Number() },
+                "p" => variant with { Precision = text2 },
+                "s" => variant with { Scale = (int)Number() },
+                _ => throw new ArgumentException($"Unknown setting '{key}' in '{text}' (alpha, beta, t, k, p, s)."),
             };
         }
         return variant;

@@ -19,15 +19,18 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
 
     /// <param name="cacheForm">For offline mode: a top-k cache, or a logits cache for methods that need logits.</param>
     /// <param name="temperature">The student's distillation temperature: a top-k cache's tail decodes for it.</param>
-    public ITeacherSignal For(string mode, string cacheForm = CacheForms.TopK, double temperature = 1)
+    /// <param name="cacheTopK">k of the top-k cache (null: the table's); with <paramref name="precision"/> and <paramref name="scale"/> what it stores.</param>
+    public ITeacherSignal For(string mode, string cacheForm = CacheForms.TopK, double temperature = 1,
+        int? cacheTopK = null, string precision = CachePrecisions.Fp16, int scale = 1)
     {
-        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}-{temperature}" : mode;
+        var k = cacheTopK ?? topK;
+        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}-{temperature}-{k}-{precision}-{scale}" : mode;
         if (!signals.TryGetValue(key, out var signal))
         {
             signal = mode switch
             {
                 DistillationModes.Online => new OnlineTeacherSignal(teacher),
-                DistillationModes.Offline => WriteCache(cacheForm, temperature),
+                DistillationModes.Offline => WriteCache(cacheForm, temperature, k, precision, scale),
                 _ => throw new ArgumentException($"No teacher signal for mode '{mode}'."),
             };
             signals[key] = signal;
@@ -41,13 +44,13 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
         foreach (var directory in cacheDirectories.Where(Directory.Exists)) Directory.Delete(directory, recursive: true);
     }
 
-    private OfflineTeacherSignal WriteCache(string form, double temperature)
+    private OfflineTeacherSignal WriteCache(string form, double temperature, int k, string precision, int scale)
     {
         var cacheDirectory = Path.Combine(Path.GetTempPath(), $"experiment-cache-{Guid.NewGuid():N}");
         cacheDirectories.Add(cacheDirectory);
         var spec = form == CacheForms.Logits
-            ? new CacheSpec(train.Classes.Count, CachePrecisions.Fp16, Scale: 1, Form: CacheForms.Logits)
-            : new CacheSpec(topK, CachePrecisions.Fp16, Scale: 1);
+            ? new CacheSpec(train.Classes.Count, CachePrecisions.Fp16, Scale: scale, Form: CacheForms.Logits)
+            : new CacheSpec(k, precision, Scale: scale);
         var clock = Stopwatch.StartNew();
         var result = TeacherCacheWriter.Write(
             teacher,
@@ -66,6 +69,7 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
             form = spec.Form,
             topK = spec.TopK,
             precision = spec.Precision,
+            scale = spec.Scale,
             meanKl = result.Fidelity.MeanKl,
             temperature,
             meanKlAtTemperature = result.Fidelity.MeanKlAtTemperature,
