@@ -36,7 +36,7 @@ public sealed class ModelsAndDeletionTests
         Assert.Equal(2, student.GetProperty("architecture").GetProperty("baseChannels").GetInt32());
         Assert.True(student.GetProperty("parameterCount").GetInt64() > 0);
         Assert.InRange(student.GetProperty("valMeanIoU").GetDouble(), 0, 1);
-        Assert.Equal("pixel-kl", student.GetProperty("distillation").GetProperty("method").GetString());
+        Assert.Equal("dist", student.GetProperty("distillation").GetProperty("method").GetString());
         var baseline = models.Single(m => m.GetProperty("id").GetString() == ids["baseline"]);
         Assert.Equal(JsonValueKind.Null, baseline.GetProperty("distillation").ValueKind);
         Assert.Equal(2, baseline.GetProperty("lineage").GetArrayLength());

@@ -21,7 +21,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
             train, val, new RecordingCallbacks(), CancellationToken.None);
         using var teacherModel = ModelIO.LoadUNet(teacherRun.FinalModelState, new ModelSpec(8, 2), TinyRuns.NumClasses);
         using var teacher = new OnlineTeacherSignal(teacherModel);
-        var spec = new DistillationSpec(Alpha: 0.5, Beta: 1.0, Temperature: 2.0, Mode: DistillationModes.Online);
+        var spec = new DistillationSpec(Alpha: 0.5, Beta: 1.0, Temperature: 2.0, Mode: DistillationModes.Online, Method: "pixel-kl");
         var callbacks = new RecordingCallbacks();
 
         var outcome = new StudentRun(TinyDistillation.Options(epochs: 4, spec, batchSize: 8)).Train(
@@ -74,7 +74,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     public void BaselineAndDistilledStudentsStartFromTheSameWeightsAndABetaZeroRunNeverAsksItsTeacher()
     {
         var baselineOptions = TinyDistillation.Options(epochs: 1, new DistillationSpec(1, 0), augmentation: TinyDistillation.Augmentation);
-        var kdOptions = baselineOptions with { Distillation = new DistillationSpec(0.5, 2, 4, DistillationModes.Offline) };
+        var kdOptions = baselineOptions with { Distillation = new DistillationSpec(0.5, 2, 4, DistillationModes.Offline, "pixel-kl") };
         using (var baselineStudent = new StudentRun(baselineOptions).CreateStudent())
         using (var kdStudent = new StudentRun(kdOptions).CreateStudent())
         {
@@ -152,7 +152,7 @@ public sealed class DistillationTrainerTests(ITestOutputHelper output)
     [InlineData(1, double.NaN, 2)]
     public void TheConstructorRejectsUnusableLossSettings(double alpha, double beta, double temperature) =>
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new StudentRun(TinyDistillation.Options(epochs: 1, new DistillationSpec(alpha, beta, temperature))));
+            new StudentRun(TinyDistillation.Options(epochs: 1, new DistillationSpec(alpha, beta, temperature, Method: "pixel-kl"))));
 
     [Fact]
     public void CancellationStopsTheRunBeforeTheNextStep()

@@ -91,7 +91,7 @@ public sealed class TeacherSignalAlignmentTests(ITestOutputHelper output) : IDis
         using var setup = new Setup(cacheDirectory);
         // Flips only: the pointwise teacher's online and cached signals then agree to fp16 on every pixel, so
         // any mix-up of sample indices or transforms between the trainer and the cache would show in the KD term.
-        var options = TinyDistillation.Options(epochs: 1, new DistillationSpec(Alpha: 1, Beta: 1, Temperature: 2),
+        var options = TinyDistillation.Options(epochs: 1, new DistillationSpec(Alpha: 1, Beta: 1, Temperature: 2, Method: "pixel-kl"),
             batchSize: 4, size: Size, augmentation: new AugmentationSpec(HorizontalFlip: true, MaxShift: 0, MaxRotationDegrees: 0));
         var online = new RecordingCallbacks();
         var offline = new RecordingCallbacks();

@@ -15,7 +15,7 @@ public sealed record CacheJobRequest(
     int Scale = 1,
     string Device = "auto",
     string Form = CacheForms.TopK,
-    double Temperature = 2.0)
+    double Temperature = DistillationSpec.DefaultTemperature)
 {
     public static readonly IReadOnlyList<string> DefaultSplits = ["train"];
 }
@@ -27,7 +27,7 @@ public sealed record CacheJobRequest(
 /// </remarks>
 public sealed record CacheJobSpec(
     Guid TeacherJobId, string DatasetId, IReadOnlyList<string> Splits, int TopK, string Precision, int Scale, string Device,
-    string Form = CacheForms.TopK, double Temperature = 2.0)
+    string Form = CacheForms.TopK, double Temperature = DistillationSpec.DefaultTemperature)
 {
     public CacheSpec ToCacheSpec() => new(TopK, Precision, Scale, Form);
 }

@@ -33,5 +33,7 @@ public static class PipelineDefaults
         Epochs: 20, BatchSize: 8, LearningRate: 0.01, ImageSize: 64, Seed: Seed,
         Augmentation: Augmentation, LearningRateSchedule: LearningRateSchedules.Cosine);
 
-    public static DistillationSpec Distillation { get; } = new(Alpha: 1, Beta: 1, Temperature: 2, Mode: DistillationModes.Offline);
+    /// <summary>DIST offline at T = 1 (the default method); see <see cref="DistillationSpec.DefaultMethod"/>.</summary>
+    public static DistillationSpec Distillation { get; } = new(
+        Alpha: 1, Beta: 1, Temperature: DistillationSpec.DefaultTemperature, Mode: DistillationModes.Offline, Method: DistillationSpec.DefaultMethod);
 }
