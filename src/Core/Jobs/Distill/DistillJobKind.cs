@@ -60,7 +60,7 @@ public sealed class DistillJobKind(
     private static DistillJobRequest StudentExample(string method, string mode) => new(
         CacheJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Model: Pipelines.PipelineDefaults.StudentModel,
         Training: Pipelines.PipelineDefaults.StudentTraining with { ImageSize = TeacherExample.Training.ImageSize },
-        Distillation: Pipelines.PipelineDefaults.Distillation with { Method = method, Mode = mode }, Device: "auto");
+        Distillation: Pipelines.PipelineDefaults.For(method, mode), Device: "auto");
 
     public JobRecord Prepare(DistillJobRequest request)
     {

@@ -33,6 +33,12 @@ public static class PipelineDefaults
         Epochs: 20, BatchSize: 8, LearningRate: 0.01, ImageSize: 64, Seed: Seed,
         Augmentation: Augmentation, LearningRateSchedule: LearningRateSchedules.Cosine);
 
+    /// <summary>The defaults with another method and mode, at the temperature that method was measured at (pixel-kl T = 2, the others T = 1).</summary>
+    public static DistillationSpec For(string method, string mode) => Distillation with
+    {
+        Method = method, Mode = mode, Temperature = method == "pixel-kl" ? 2 : DistillationSpec.DefaultTemperature,
+    };
+
     /// <summary>DIST offline at T = 1 (the default method); see <see cref="DistillationSpec.DefaultMethod"/>.</summary>
     public static DistillationSpec Distillation { get; } = new(
         Alpha: 1, Beta: 1, Temperature: DistillationSpec.DefaultTemperature, Mode: DistillationModes.Offline, Method: DistillationSpec.DefaultMethod);

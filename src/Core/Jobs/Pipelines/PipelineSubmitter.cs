@@ -22,10 +22,7 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
         .ToDictionary(method => method == PipelineDefaults.Distillation.Method ? $"the defaults ({method})" : method, object (method) =>
         {
             var online = DistillationMethods.Find(method)!.TeacherNeeds.HasFlag(TeacherOutputKinds.Features);
-            var distillation = PipelineDefaults.Distillation with
-            {
-                Method = method, Mode = online ? DistillationModes.Online : DistillationModes.Offline,
-            };
+            var distillation = PipelineDefaults.For(method, online ? DistillationModes.Online : DistillationModes.Offline);
             return PipelinePlan.Create(new PipelineRequest(Student: new PipelineStudentStage(Distillation: distillation))).Request;
         });
 
