@@ -17,12 +17,12 @@ public sealed class CancelAndRetryTests
         using var host = DistillApiFactory.Embedded(LongerEpochs);
         var client = host.CreateClient();
         var location = await SubmitAsync(client, "/api/jobs/teacher", TestSettings.TinyTeacherJob(6));
-        await WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);
+        await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);
 
         var clock = Stopwatch.StartNew();
         var cancel = await client.PostAsync($"{location}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var cancelled = await WaitUntilAsync(client, location, j => j.GetProperty("status").GetString() != "running");
+        var cancelled = await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("status").GetString() != "running");
         clock.Stop();
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
@@ -75,7 +75,7 @@ public sealed class CancelAndRetryTests
         var submit = await client.PostAsJsonAsync("/api/pipelines", PipelineWalkthrough.TinyPipeline(teacherEpochs: 50));
         var pipeline = await submit.Content.ReadFromJsonAsync<JsonElement>();
         var teacherId = pipeline.GetProperty("jobs")[0].GetProperty("id").GetString();
-        await WaitUntilAsync(client, $"/api/jobs/{teacherId}", j => j.GetProperty("status").GetString() == "running");
+        await JobPolling.WaitUntilAsync(client, $"/api/jobs/{teacherId}", j => j.GetProperty("status").GetString() == "running");
 
         var cancel = await client.PostAsync($"/api/jobs/{teacherId}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
@@ -101,15 +101,4 @@ public sealed class CancelAndRetryTests
         return response.Headers.Location!.ToString();
     }
 
-    private static async Task<JsonElement> WaitUntilAsync(HttpClient client, string location, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var job = await client.GetFromJsonAsync<JsonElement>(location);
-            if (condition(job)) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"condition never met: {job}");
-            await Task.Delay(100);
-        }
-    }
 }

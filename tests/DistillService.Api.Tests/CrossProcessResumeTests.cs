@@ -23,17 +23,13 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
     [InlineData("cache")]
     public async Task AJobKilledInOneWorkerAndFinishedByAnotherEndsExactlyAsAnUninterruptedRun(string kind)
     {
-        var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
+        var settings = DistillApiFactory.Production(await postgres.CreateDatabaseAsync("resume"), new Dictionary<string, string?>
         {
-            ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync("resume"),
-            ["Worker:InProcess"] = "false",
             ["Worker:InvisibilityTimeout"] = "00:00:06",
-            ["Auth:ApiKey"] = "resume-test-key",
             // Long enough epochs (and a long enough cache job) to be interrupted in the middle.
             ["Datasets:SyntheticTrainCount"] = kind == "cache" ? "1536" : "256",
             ["Torch:Threads"] = "1",
-        }, null);
+        });
         using var api = new DistillApiFactory(settings);
         settings["Storage:DataRoot"] = api.DataRoot;
         var client = api.CreateClient();
@@ -42,9 +38,10 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
 
         var (url, body) = await JobUnderTestAsync(client, kind);
         var interrupted = await SubmitAsync(client, url, body);
-        var running = await WaitUntilAsync(client, interrupted, j => j.GetProperty("status").GetString() == "running"
+        var running = await JobPolling.WaitUntilAsync(client, interrupted, j => j.GetProperty("status").GetString() == "running"
             && (kind == "cache" ? j.GetProperty("progress").GetProperty("percent").GetDouble() > 5
-                : j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2 && j.GetProperty("progress").GetProperty("step").GetInt32() >= 1));
+                : j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2 && j.GetProperty("progress").GetProperty("step").GetInt32() >= 1),
+            whileUnfinished: true);
         var victimPid = int.Parse(running.GetProperty("worker").GetString()!.Split(':')[^1]);
         (victimPid == first.ProcessId ? first : second).Kill();
         var resumed = await JobPolling.WaitForFinalStatusAsync(client, interrupted, TimeSpan.FromMinutes(4));
@@ -71,16 +68,12 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
     [Fact]
     public async Task ATeacherKilledWhileWritingItsCheckpointEndsExactlyAsAnUninterruptedRun()
     {
-        var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
+        var settings = DistillApiFactory.Production(await postgres.CreateDatabaseAsync("midwrite"), new Dictionary<string, string?>
         {
-            ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync("midwrite"),
-            ["Worker:InProcess"] = "false",
             ["Worker:InvisibilityTimeout"] = "00:00:06",
-            ["Auth:ApiKey"] = "resume-test-key",
             ["Datasets:SyntheticTrainCount"] = "64",
             ["Torch:Threads"] = "1",
-        }, null);
+        });
         using var api = new DistillApiFactory(settings);
         settings["Storage:DataRoot"] = api.DataRoot;
         var client = api.CreateClient();
@@ -96,7 +89,7 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
         var interrupted = await SubmitAsync(client, "/api/jobs/teacher", body);
         var jobFolder = Path.Combine(api.DataRoot, "blobs", "jobs", Guid.Parse(interrupted.Split('/')[^1]).ToString("N"));
         Directory.CreateDirectory(jobFolder);
-        var running = await WaitUntilAsync(client, interrupted, j => j.GetProperty("status").GetString() == "running");
+        var running = await JobPolling.WaitUntilAsync(client, interrupted, j => j.GetProperty("status").GetString() == "running");
         var victimPid = int.Parse(running.GetProperty("worker").GetString()!.Split(':')[^1]);
         var victim = victimPid == first.ProcessId ? first : second;
         // The second checkpoint's temporary file appearing means its write has begun: the writer dies right there.
@@ -182,16 +175,4 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
             .ToArray();
     }
 
-    private static async Task<JsonElement> WaitUntilAsync(HttpClient client, string location, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            var job = await client.GetFromJsonAsync<JsonElement>(location);
-            if (condition(job)) return job;
-            Assert.True(job.GetProperty("status").GetString() is "queued" or "running", $"the job ended before it could be interrupted: {job}");
-            Assert.True(DateTime.UtcNow < deadline, $"condition never met: {job}");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -2,12 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
-using DistillService.Core.Jobs;
-using DistillService.Core.Jobs.Teacher;
-using DistillService.Core.Persistence;
-using DistillService.Core.Specs;
 using DistillService.Core.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DistillService.Api.Tests;
@@ -28,7 +23,7 @@ public sealed class DiskFullTests
 
         var submit = await client.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs: 2));
         var location = submit.Headers.Location!.ToString();
-        var refused = await WaitUntilAsync(client, location, j => j.GetProperty("error").GetString()?.Contains("No space left") == true);
+        var refused = await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("error").GetString()?.Contains("No space left") == true);
 
         // The attempt failed with the reason and goes back to the queue; nothing half-written is visible, the service answers.
         Assert.Contains("retrying from the last checkpoint", refused.GetProperty("error").GetString());
@@ -57,7 +52,7 @@ public sealed class DiskFullTests
         Skip.If(disk is null, whyNot);
         using var factory = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" }, dataRoot.Path);
         var client = factory.CreateClient();
-        var teacher = await SucceededTeacherAsync(factory);
+        var teacher = await JobRows.SucceededTeacherAsync(factory);
 
         // 96 images × 7 classes × 32² × 3 bytes ≈ 2 MB of logits on a 1 MB disk.
         var response = await client.PostAsJsonAsync("/api/jobs/cache", new { teacherJobId = teacher, form = "logits", device = "cpu" });
@@ -71,27 +66,5 @@ public sealed class DiskFullTests
         Assert.Single((await client.GetFromJsonAsync<JsonElement[]>("/api/jobs?kind=cache"))!);
     }
 
-    private static async Task<Guid> SucceededTeacherAsync(DistillApiFactory factory)
-    {
-        var spec = new TeacherJobSpec("synthetic-shapes", new ModelSpec(4, 2), new TrainingSpec(Epochs: 1, ImageSize: 32), "cpu");
-        var job = JobRecords.New(JobKinds.Teacher, spec.DatasetId, spec, "cpu", 1, null);
-        job.Status = JobStatuses.Succeeded;
-        job.FinishedAt = DateTime.UtcNow;
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContextAsync();
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync();
-        return job.Id;
-    }
 
-    private static async Task<JsonElement> WaitUntilAsync(HttpClient client, string location, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var job = await client.GetFromJsonAsync<JsonElement>(location);
-            if (condition(job)) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting; last: {job}");
-            await Task.Delay(100);
-        }
-    }
 }

@@ -2,11 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DistillService.Api.Tests.Infrastructure;
-using DistillService.Core.Jobs;
 using DistillService.Core.Jobs.Deletion;
-using DistillService.Core.Jobs.Teacher;
-using DistillService.Core.Persistence;
-using DistillService.Core.Specs;
 using DistillService.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,7 +80,7 @@ public sealed class ModelsAndDeletionTests
         // No worker: submitted jobs stay queued.
         using var factory = DistillApiFactory.Embedded(new Dictionary<string, string?> { ["Worker:InProcess"] = "false" });
         var client = factory.CreateClient();
-        var teacher = await SucceededTeacherAsync(factory);
+        var teacher = await JobRows.SucceededTeacherAsync(factory);
         var cache = await (await client.PostAsJsonAsync("/api/jobs/cache", new { teacherJobId = teacher, device = "cpu" }))
             .Content.ReadFromJsonAsync<JsonElement>();
         var cacheId = cache.GetProperty("id").GetString();
@@ -115,7 +111,7 @@ public sealed class ModelsAndDeletionTests
         var victimFolder = Directory.CreateDirectory(Path.Combine(outside.Path, "folder")).FullName;
         await File.WriteAllBytesAsync(Path.Combine(victimFolder, "inside.bin"), new byte[7000]);
 
-        var teacher = await SucceededTeacherAsync(factory);
+        var teacher = await JobRows.SucceededTeacherAsync(factory);
         var blobs = factory.Services.GetRequiredService<BlobStore>();
         blobs.Write(BlobKeys.Artifact(teacher, "weights.bin"), new byte[100]);
         var folder = blobs.ResolvePath(BlobKeys.JobFolder(teacher));
@@ -141,8 +137,8 @@ public sealed class ModelsAndDeletionTests
             ["Storage:RetentionSweepInterval"] = "00:00:00.200",
         });
         factory.CreateClient();
-        var old = await SucceededTeacherAsync(factory, finishedAgo: TimeSpan.FromDays(3));
-        var recent = await SucceededTeacherAsync(factory, finishedAgo: TimeSpan.FromHours(1));
+        var old = await JobRows.SucceededTeacherAsync(factory, finishedAgo: TimeSpan.FromDays(3));
+        var recent = await JobRows.SucceededTeacherAsync(factory, finishedAgo: TimeSpan.FromHours(1));
         var blobs = factory.Services.GetRequiredService<BlobStore>();
         foreach (var job in new[] { old, recent })
         {
@@ -161,16 +157,4 @@ public sealed class ModelsAndDeletionTests
         Assert.Equal((1, 3000L), (count, bytes));
     }
 
-    /// <summary>The record of a teacher that succeeded (its files are whatever the test writes).</summary>
-    private static async Task<Guid> SucceededTeacherAsync(DistillApiFactory factory, TimeSpan? finishedAgo = null)
-    {
-        var spec = new TeacherJobSpec("synthetic-shapes", new ModelSpec(4, 2), new TrainingSpec(Epochs: 1, ImageSize: 32), "cpu");
-        var job = JobRecords.New(JobKinds.Teacher, spec.DatasetId, spec, "cpu", 1, null);
-        job.Status = JobStatuses.Succeeded;
-        job.FinishedAt = DateTime.UtcNow - (finishedAgo ?? TimeSpan.FromMinutes(1));
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContextAsync();
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync();
-        return job.Id;
-    }
 }

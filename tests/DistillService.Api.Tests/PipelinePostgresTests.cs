@@ -12,13 +12,7 @@ public sealed class PipelinePostgresTests(PostgresFixture postgres, ITestOutputH
     public async Task PipelineRunsOnAWorkerProcessAgainstPostgres()
     {
         var connectionString = await postgres.CreateDatabaseAsync("pipeline");
-        var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = connectionString,
-            ["Worker:InProcess"] = "false",
-            ["Auth:ApiKey"] = "postgres-test-key",
-        }, null);
+        var settings = DistillApiFactory.Production(connectionString);
         using var api = new DistillApiFactory(settings);
         var client = api.CreateClient();
         await using var worker = HostProcess.Start(new Dictionary<string, string?>(settings) { ["Storage:DataRoot"] = api.DataRoot });
@@ -32,14 +26,8 @@ public sealed class PipelinePostgresTests(PostgresFixture postgres, ITestOutputH
     [Fact]
     public async Task WithTwoWorkersThePipelinesStudentAndBaselineRunAtTheSameTime()
     {
-        var settings = DistillApiFactory.Merge(new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync("parallel"),
-            ["Worker:InProcess"] = "false",
-            ["Auth:ApiKey"] = "postgres-test-key",
-            ["Torch:Threads"] = "1",
-        }, null);
+        var settings = DistillApiFactory.Production(await postgres.CreateDatabaseAsync("parallel"),
+            new Dictionary<string, string?> { ["Torch:Threads"] = "1" });
         using var api = new DistillApiFactory(settings);
         settings["Storage:DataRoot"] = api.DataRoot;
         var client = api.CreateClient();

@@ -45,14 +45,14 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         await using var second = HostProcess.Start(settings);
 
         var location = await SubmitAsync(client);
-        var running = await WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 3);
+        var running = await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 3);
         var victimPid = int.Parse(running.GetProperty("worker").GetString()!.Split(':')[^1]);
         var (victim, survivor) = victimPid == first.ProcessId ? (first, second) : (second, first);
         Assert.Equal(victimPid, victim.ProcessId);
 
         var clock = Stopwatch.StartNew();
         victim.Kill(); // SIGKILL, mid-epoch
-        var resumed = await WaitUntilAsync(client, location, j => j.GetProperty("attempts").GetInt32() == 2);
+        var resumed = await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("attempts").GetInt32() == 2);
         var pickedUpAfter = clock.Elapsed;
         var finished = await JobPolling.WaitForFinalStatusAsync(client, location, TimeSpan.FromMinutes(3));
         output.WriteLine($"killed at epoch {running.GetProperty("progress").GetProperty("epoch")}, picked up after {pickedUpAfter.TotalSeconds:F1} s, "
@@ -102,7 +102,7 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         await using var worker = HostProcess.Start(settings);
 
         var location = await SubmitAsync(client);
-        await WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);
+        await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);
         await server.RestartAsync("fast");
 
         var finished = await JobPolling.WaitForFinalStatusAsync(client, location, TimeSpan.FromMinutes(3));
@@ -138,17 +138,6 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
         return response.Headers.Location!.ToString();
     }
 
-    private static async Task<JsonElement> WaitUntilAsync(HttpClient client, string location, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            var job = await client.GetFromJsonAsync<JsonElement>(location);
-            if (condition(job)) return job;
-            Assert.True(DateTime.UtcNow < deadline, $"condition never met: {job}");
-            await Task.Delay(100);
-        }
-    }
 
     private static int Occurrences(string text, string value)
     {

@@ -27,6 +27,19 @@ public sealed class DistillApiFactory(IReadOnlyDictionary<string, string?> setti
             ["Worker:InProcess"] = "true",
         }, extra), dataRoot);
 
+    /// <summary>
+    /// Production mode's settings for an API host and its Worker processes: PostgreSQL, no in-process job server, an API
+    /// key; the caller adds Storage:DataRoot once the host has made its folder.
+    /// </summary>
+    public static Dictionary<string, string?> Production(string connectionString, IReadOnlyDictionary<string, string?>? extra = null) =>
+        Merge(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["Worker:InProcess"] = "false",
+            ["Auth:ApiKey"] = "production-test-key",
+        }, extra);
+
     public static Dictionary<string, string?> Merge(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? extra)
     {
         var merged = new Dictionary<string, string?>(TestSettings.Common);
