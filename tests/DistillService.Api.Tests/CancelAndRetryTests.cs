@@ -8,13 +8,10 @@ namespace DistillService.Api.Tests;
 
 public sealed class CancelAndRetryTests
 {
-    // Epochs of a second or two, so there is time to act while a job runs.
-    private static readonly Dictionary<string, string?> LongerEpochs = new() { ["Datasets:SyntheticTrainCount"] = "256" };
-
     [Fact]
     public async Task CancellingARunningJobStopsItWithinFiveSecondsAndRetryResumesIt()
     {
-        using var host = DistillApiFactory.Embedded(LongerEpochs);
+        using var host = DistillApiFactory.Embedded(TestSettings.LongerEpochs);
         var client = host.CreateClient();
         var location = await SubmitAsync(client, "/api/jobs/teacher", TestSettings.TinyTeacherJob(6));
         await JobPolling.WaitUntilAsync(client, location, j => j.GetProperty("progress").GetProperty("epoch").GetInt32() >= 2);
@@ -69,7 +66,7 @@ public sealed class CancelAndRetryTests
     [Fact]
     public async Task CancellingAPipelineJobCancelsTheJobsAfterIt()
     {
-        using var host = DistillApiFactory.Embedded(LongerEpochs);
+        using var host = DistillApiFactory.Embedded(TestSettings.LongerEpochs);
         var client = host.CreateClient();
         // A teacher with many epochs, so that it is still running when the cancel arrives, however fast the machine.
         var submit = await client.PostAsJsonAsync("/api/pipelines", PipelineWalkthrough.TinyPipeline(teacherEpochs: 50));

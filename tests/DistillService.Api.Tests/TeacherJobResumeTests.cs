@@ -7,19 +7,13 @@ namespace DistillService.Api.Tests;
 
 public sealed class TeacherJobResumeTests
 {
-    private static readonly Dictionary<string, string?> LongerEpochs = new()
-    {
-        // Epochs of a second or two, so the host can be stopped in the middle of the run.
-        ["Datasets:SyntheticTrainCount"] = "256",
-    };
-
     [Fact]
     public async Task JobInterruptedByAShutdownResumesFromItsLastCheckpointAfterRestart()
     {
         using var dataRoot = new TempDirectory();
         const int epochs = 5;
         string location;
-        using (var first = DistillApiFactory.Embedded(LongerEpochs, dataRoot.Path))
+        using (var first = DistillApiFactory.Embedded(TestSettings.LongerEpochs, dataRoot.Path))
         {
             var client = first.CreateClient();
             var submit = await client.PostAsJsonAsync("/api/jobs/teacher", TestSettings.TinyTeacherJob(epochs));
@@ -43,7 +37,7 @@ public sealed class TeacherJobResumeTests
         var leftover = Path.Combine(jobFolder, $"checkpoint.bin.{Guid.NewGuid():N}.tmp");
         await File.WriteAllBytesAsync(leftover, new byte[1000]);
 
-        using var second = DistillApiFactory.Embedded(LongerEpochs, dataRoot.Path);
+        using var second = DistillApiFactory.Embedded(TestSettings.LongerEpochs, dataRoot.Path);
         var restarted = second.CreateClient();
         var interrupted = await restarted.GetFromJsonAsync<JsonElement>(location);
         Assert.Contains(interrupted.GetProperty("status").GetString(), new[] { "queued", "running" });

@@ -15,6 +15,16 @@ public static class TestSettings
         ["RateLimits:UploadsPerHour"] = "100000",
     };
 
+    /// <summary>
+    /// Epochs long enough to act on a job while it runs: on a fast machine, several seconds remain after the first
+    /// progress row of epoch 2 (progress rows are written once a second) for a shutdown or a cancel to land.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> LongerEpochs = new Dictionary<string, string?>
+    {
+        ["Datasets:SyntheticTrainCount"] = "512",
+        ["Torch:Threads"] = "1",
+    };
+
     /// <summary>A teacher job that trains for real in a few seconds on 2 cores.</summary>
     public static object TinyTeacherJob(int epochs = 2) => new
     {
