@@ -15,17 +15,21 @@ public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, Bl
     /// <summary>Hangfire retries after an infrastructure failure; see <see cref="JobExecutor"/>'s AutomaticRetry.</summary>
     public const int Retries = 2;
 
-    /// <summary>How often a job whose input is still being produced looks again.</summary>
+    /// <summary>How often a job whose input is still being produced looks again, when that job has no Hangfire job to continue.</summary>
     public static readonly TimeSpan UpstreamPollInterval = TimeSpan.FromSeconds(3);
 
     public void Execute(Guid jobId, IJobKind kind, PerformContext? context, CancellationToken cancellationToken)
     {
         if (lifecycle.PendingUpstream(jobId, kind.WaitsForItsPipeline) is { } pending)
         {
-            // Its input is still being made (another worker has it): come back later instead of holding this worker.
-            var next = scheduler.ScheduleLater(jobId, UpstreamPollInterval);
+            // Its input is still being made (another worker has it): run again when that job's Hangfire job finishes,
+            // instead of holding this worker. A pipeline's report waits so for each of its students and its baseline in turn.
+            var next = scheduler.ContinueAfter(jobId, pending.HangfireJobId) ?? scheduler.ScheduleLater(jobId, UpstreamPollInterval);
             if (next is not null)
+            {
                 lifecycle.SetHangfireJob(jobId, next, $"Waiting for upstream {pending.Kind} job {pending.Id} to finish.");
+                logger.LogInformation("Job {JobId} waits for {Kind} job {UpstreamId} to finish", jobId, pending.Kind, pending.Id);
+            }
             return;
         }
 

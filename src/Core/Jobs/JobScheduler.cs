@@ -25,6 +25,26 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
     }
 
     /// <summary>
+    /// Runs the job again as a continuation of <paramref name="parentHangfireJobId"/> (any finished state), as a new
+    /// Hangfire job; null when there is no parent to continue, the job is gone, or storage refuses the continuation.
+    /// </summary>
+    public string? ContinueAfter(Guid jobId, string? parentHangfireJobId)
+    {
+        if (parentHangfireJobId is null) return null;
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == jobId);
+        if (job is null) return null;
+        try
+        {
+            return Schedule(job, parentHangfireJobId);
+        }
+        catch (Exception failure) when (failure is InvalidOperationException or ArgumentException)
+        {
+            return null; // e.g. the parent expired from storage: the caller polls instead
+        }
+    }
+
+    /// <summary>
     /// Queues recorded jobs, each a continuation of the one before when <paramref name="chained"/> (a pipeline's baseline
     /// beside its student), and stores their
     /// Hangfire ids on them. A storage error that comes back at once is retried twice (SQLite answers "busy" without
