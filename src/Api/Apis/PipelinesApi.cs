@@ -23,11 +23,14 @@ public static class PipelinesApi
             .WithExampleBodies(PipelineSubmitter.Examples)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Teacher → cache → student (→ baseline) → report, in one request")
-            .WithDescription("Creates the jobs and chains them with Hangfire continuations (the baseline beside the student, so "
-                + "with two free workers they run at the same time); if one fails, the jobs after it fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "
-                + "schedule is trained without distillation (α=1, β=0). Every field has a default; poll `GET /api/pipelines/{id}` "
-                + "until `status` is `succeeded` and read `report`.");
+            .WithSummary("Teacher → cache → student (→ baseline) → report, in one request; or a sweep of students")
+            .WithDescription("Creates the jobs and chains them with Hangfire continuations (the students and the baseline side by "
+                + "side, so free workers run them at the same time; the report waits for all of them); if one fails, the jobs after "
+                + "it fail with the reason instead of waiting. With `baseline: true` a student of the same architecture, seed and "
+                + "schedule is trained without distillation (α=1, β=0). `sweep` takes lists of `method`, `temperature`, `beta` and "
+                + $"`baseChannels`: one student per combination (at most {PipelineSweep.MaxStudents}), one teacher, one cache, a "
+                + "baseline per width, and a report that ranks them (`report.sweep`, best first). Every field has a default; poll "
+                + "`GET /api/pipelines/{id}` until `status` is `succeeded` and read `report`.");
         api.MapGet("/{id:guid}", GetPipeline)
             .WithName("GetPipeline")
             .WithSummary("A pipeline's jobs, status and report")

@@ -60,7 +60,7 @@ public sealed class JobControl(IDbContextFactory<DistillDbContext> dbFactory, Jo
         }
         db.SaveChanges();
 
-        // Queued at once; each waits for its upstream job (JobRunner polls), so order is kept without continuations.
+        // Queued at once; one whose upstream is not done yet waits as a continuation of it (JobRunner), so order is kept.
         foreach (var target in targets)
         {
             if (target.HangfireJobId is { } previous) client.Delete(previous);

@@ -45,8 +45,8 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
     }
 
     /// <summary>
-    /// Queues recorded jobs, each a continuation of the one before when <paramref name="chained"/> (a pipeline's baseline
-    /// beside its student), and stores their
+    /// Queues recorded jobs, each a continuation of the one before when <paramref name="chained"/> (a pipeline's students
+    /// and baselines beside each other), and stores their
     /// Hangfire ids on them. A storage error that comes back at once is retried twice (SQLite answers "busy" without
     /// waiting when two writers collide); one that took its time (the storage's own busy timeout) is not. If it persists,
     /// the jobs already queued are deleted again and <see cref="QueueUnavailableException"/> is thrown, so the caller
@@ -55,12 +55,15 @@ public sealed class JobScheduler(IBackgroundJobClient client, IDbContextFactory<
     public void ScheduleAll(IReadOnlyList<JobRecord> jobs, bool chained)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        string? previous = null, studentParent = null;
+        string? previous = null, besideParent = null;
+        var besideStarted = false;
         foreach (var job in jobs)
         {
-            // A pipeline's baseline continues what its student continues, so with two free workers the two run side by side.
-            var parent = !chained ? null : job.PipelineRole == PipelineRoles.Baseline ? studentParent : previous;
-            if (job.PipelineRole == PipelineRoles.Student) studentParent = previous;
+            // A pipeline's students and baselines all continue what the first of them continues, so free workers run them
+            // side by side; the report continues the last student and waits for the others as continuations (JobRunner).
+            var beside = job.PipelineRole is PipelineRoles.Student or PipelineRoles.Baseline;
+            if (beside && !besideStarted) (besideParent, besideStarted) = (previous, true);
+            var parent = !chained ? null : beside ? besideParent : previous;
             try
             {
                 job.HangfireJobId = WithRetries(() => Schedule(job, parent));

@@ -7,10 +7,11 @@ public sealed class ValidationErrors
 
     public bool IsEmpty => errors.Count == 0;
 
+    /// <summary>Adds the message to the field's, once (the students of a sweep can break the same rule).</summary>
     public void Add(string field, string message)
     {
         if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
-        list.Add(message);
+        if (!list.Contains(message, StringComparer.Ordinal)) list.Add(message);
     }
 
     public void Require(bool condition, string field, string message)

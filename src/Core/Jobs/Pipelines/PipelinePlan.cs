@@ -7,9 +7,12 @@ using DistillService.Core.Specs;
 namespace DistillService.Core.Jobs.Pipelines;
 
 /// <summary>A pipeline request with every default filled in, split into the specs of its jobs.</summary>
+/// <param name="Student">The student as the request describes it, before a sweep varies it.</param>
+/// <param name="Students">The students to train: <paramref name="Student"/>, or one per combination of the sweep.</param>
+/// <param name="Baselines">One β = 0 student per distinct student architecture; none when the request turns the baseline off.</param>
 public sealed record PipelinePlan(
     PipelineRequest Request, string Device, TeacherJobSpec Teacher, PipelineCacheStage Cache,
-    DistillJobSpec Student, DistillJobSpec? Baseline)
+    DistillJobSpec Student, IReadOnlyList<DistillJobSpec> Students, IReadOnlyList<DistillJobSpec> Baselines)
 {
     public bool Offline => Student.Distillation.Mode == DistillationModes.Offline;
 
@@ -21,11 +24,11 @@ public sealed record PipelinePlan(
         teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, CacheForm == CacheForms.Logits ? numClasses : Cache.TopK,
         Cache.Precision, Cache.Scale, Device, CacheForm, Student.Distillation.Temperature);
 
-    /// <summary>The cache's form: as asked, else what the student's method needs from an offline teacher.</summary>
-    public string CacheForm => Cache.Form ?? CacheFormFor(Student.Distillation);
+    /// <summary>The cache's form: as asked, else what the students' methods need from an offline teacher.</summary>
+    public string CacheForm => Cache.Form!;
 
-    private static string CacheFormFor(DistillationSpec distillation) =>
-        DistillationMethods.TeacherNeeds(distillation).HasFlag(TeacherOutputKinds.Logits) ? CacheForms.Logits : CacheForms.TopK;
+    private static string CacheFormFor(IEnumerable<DistillJobSpec> students) =>
+        students.Any(s => DistillationMethods.TeacherNeeds(s.Distillation).HasFlag(TeacherOutputKinds.Logits)) ? CacheForms.Logits : CacheForms.TopK;
 
     /// <param name="existingTeacher">The spec of the job <c>teacher.modelId</c> names, when the pipeline trains no teacher.</param>
     public static PipelinePlan Create(PipelineRequest request, TeacherJobSpec? existingTeacher = null)
@@ -44,18 +47,19 @@ public sealed record PipelinePlan(
             Distillation: request.Student?.Distillation ?? PipelineDefaults.Distillation,
             Device: request.Device);
 
+        IReadOnlyList<DistillJobSpec> students = request.Sweep?.Expand(student) ?? [student];
         var cacheStage = request.Cache ?? new PipelineCacheStage();
-        // Same architecture, seed and schedule; only the loss differs.
-        var baseline = request.Baseline
-            ? student with { Distillation = student.Distillation with { Alpha = 1, Beta = 0 } }
-            : null;
+        // Same architecture, seed and schedule as the students; only the loss differs.
+        IReadOnlyList<DistillJobSpec> baselines = !request.Baseline ? [] : students.Select(s => s.Model).Distinct()
+            .Select(model => student with { Model = model, Distillation = student.Distillation with { Alpha = 1, Beta = 0 } })
+            .ToList();
         var normalised = request with
         {
             Seed = seed,
             Teacher = existingTeacher is null ? new PipelineTeacherStage(teacher.Model, teacher.Training) : request.Teacher,
-            Cache = cacheStage with { Form = cacheStage.Form ?? CacheFormFor(student.Distillation) },
+            Cache = cacheStage with { Form = cacheStage.Form ?? CacheFormFor(students) },
             Student = new PipelineStudentStage(student.Model, student.Training, student.Distillation),
         };
-        return new PipelinePlan(normalised, request.Device, teacher, normalised.Cache!, student, baseline);
+        return new PipelinePlan(normalised, request.Device, teacher, normalised.Cache!, student, students, baselines);
     }
 }

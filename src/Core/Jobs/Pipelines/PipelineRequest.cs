@@ -15,7 +15,8 @@ public sealed record PipelineStudentStage(ModelSpec? Model = null, TrainingSpec?
 
 /// <summary>
 /// Body of <c>POST /api/pipelines</c>: teacher → cache → student, and optionally a baseline student
-/// (same architecture, seed and schedule, α=1, β=0), then a report comparing them.
+/// (same architecture, seed and schedule, α=1, β=0), then a report comparing them. With <paramref name="Sweep"/>, one
+/// student per combination of its lists (and one baseline per student width), ranked in the report.
 /// </summary>
 public sealed record PipelineRequest(
     string DatasetId = "synthetic-shapes",
@@ -24,4 +25,5 @@ public sealed record PipelineRequest(
     PipelineTeacherStage? Teacher = null,
     PipelineCacheStage? Cache = null,
     PipelineStudentStage? Student = null,
-    bool Baseline = true);
+    bool Baseline = true,
+    PipelineSweep? Sweep = null);

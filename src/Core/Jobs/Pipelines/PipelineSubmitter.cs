@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 namespace DistillService.Core.Jobs.Pipelines;
 
 /// <summary>
-/// Validates a pipeline request as a whole, then records teacher → cache → student (→ baseline) → report and queues them
+/// Validates a pipeline request as a whole, then records teacher → cache → students (→ baselines) → report and queues them
 /// as one chain. Invalid requests throw <see cref="InvalidRequestException"/> before anything is written.
 /// </summary>
 public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog datasets, IDbContextFactory<DistillDbContext> dbFactory)
@@ -24,19 +24,28 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
             var online = DistillationMethods.Find(method)!.TeacherNeeds.HasFlag(TeacherOutputKinds.Features);
             var distillation = PipelineDefaults.For(method, online ? DistillationModes.Online : DistillationModes.Offline);
             return PipelinePlan.Create(new PipelineRequest(Student: new PipelineStudentStage(Distillation: distillation))).Request;
-        });
+        })
+        .Append(new KeyValuePair<string, object>("a sweep (4 students, ranked)", PipelinePlan.Create(new PipelineRequest(
+            Sweep: new PipelineSweep(Method: ["dist", "pixel-kl"], Temperature: [1, 2]))).Request))
+        .ToDictionary();
 
     public (PipelineRecord Pipeline, IReadOnlyList<JobRecord> Jobs) Submit(PipelineRequest request)
     {
         var errors = new ValidationErrors();
         var existing = ExistingTeacher(request, errors);
         errors.ThrowIfAny();
+        request.Sweep?.Validate(errors);
+        errors.ThrowIfAny();
         var plan = PipelinePlan.Create(request, existing is null ? null : JobRecords.Spec<TeacherJobSpec>(existing));
         if (existing is null) TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
         DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.CacheForm, errors, "cache.");
-        DistillJobKind.Validate(plan.Student, datasets, errors, "student.");
-        if (plan.Offline)
-            DistillJobKind.ValidateCacheHolds(plan.Student.Distillation, plan.CacheForm, "cache.form", errors, "student.");
+        // A swept student's problem names the student field the swept value replaces.
+        foreach (var candidate in plan.Students)
+        {
+            DistillJobKind.Validate(candidate, datasets, errors, "student.");
+            if (plan.Offline)
+                DistillJobKind.ValidateCacheHolds(candidate.Distillation, plan.CacheForm, "cache.form", errors, "student.");
+        }
         if (plan.Student.Training.ImageSize != plan.Teacher.Training.ImageSize)
             errors.Add("student.training.imageSize", "The student trains at the teacher's image size.");
         if (datasets.Exists(plan.Teacher.DatasetId))
@@ -64,15 +73,19 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
             studentUpstream = cache;
             student = student with { CacheJobId = cache.Id };
         }
-        jobs.Add(Part(JobRecords.New(JobKinds.Distill, pipeline.DatasetId, student, plan.Device, student.Training.Epochs, studentUpstream.Id),
-            pipeline, PipelineRoles.Student));
-        if (plan.Baseline is { } baseline)
+        foreach (var swept in plan.Students)
+        {
+            var spec = swept with { TeacherJobId = student.TeacherJobId, CacheJobId = student.CacheJobId };
+            jobs.Add(Part(JobRecords.New(JobKinds.Distill, pipeline.DatasetId, spec, plan.Device, spec.Training.Epochs, studentUpstream.Id),
+                pipeline, PipelineRoles.Student));
+        }
+        foreach (var baseline in plan.Baselines)
             jobs.Add(Part(JobRecords.New(JobKinds.Distill, pipeline.DatasetId, baseline, plan.Device, baseline.Training.Epochs, null),
                 pipeline, PipelineRoles.Baseline));
         jobs.Add(Part(JobRecords.New(JobKinds.Report, pipeline.DatasetId, new { pipelineId = pipeline.Id }, plan.Device, 1, null),
             pipeline, PipelineRoles.Report));
 
-        // One chain (the baseline beside the student, so two workers run them at once); each job checks its own inputs.
+        // One chain (the students and baselines side by side, so free workers run them at once); each job checks its own inputs.
         submitter.Record(jobs, pipeline);
         return (pipeline, jobs);
     }

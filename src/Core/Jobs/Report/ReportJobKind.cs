@@ -13,7 +13,10 @@ using static TorchSharp.torch;
 
 namespace DistillService.Core.Jobs.Report;
 
-/// <summary>The pipeline's last step: measures teacher, student and baseline side by side and stores the report.</summary>
+/// <summary>
+/// The pipeline's last step: measures teacher, students and baselines side by side and stores the report: the best
+/// student against its baseline, and with a sweep every student ranked.
+/// </summary>
 public sealed class ReportJobKind(
     TrainedModelLoader models,
     ChartPublisher charts,
@@ -36,35 +39,47 @@ public sealed class ReportJobKind(
 
         var device = JobDevices.Effective(JsonSerializer.Deserialize<PipelineRequest>(
             db.Pipelines.AsNoTracking().First(p => p.Id == job.PipelineId).SpecJson, JobJson.Options)!.Device, worker.Value);
-        var studentJob = pipelineJobs.Single(j => j.PipelineRole == PipelineRoles.Student);
-        // A pipeline started from an existing teacher has no teacher job of its own: the student names it.
+        var studentJobs = pipelineJobs.Where(j => j.PipelineRole == PipelineRoles.Student).ToList();
+        var baselineJobs = pipelineJobs.Where(j => j.PipelineRole == PipelineRoles.Baseline).ToList();
+        // A pipeline started from an existing teacher has no teacher job of its own: the students name it.
         var teacherJob = pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Teacher)
-            ?? db.Jobs.AsNoTracking().First(j => j.Id == JobRecords.Spec<DistillJobSpec>(studentJob).TeacherJobId);
-        var measured = new[] { teacherJob, studentJob, pipelineJobs.SingleOrDefault(j => j.PipelineRole == PipelineRoles.Baseline) }
-            .OfType<JobRecord>().ToList();
+            ?? db.Jobs.AsNoTracking().First(j => j.Id == JobRecords.Spec<DistillJobSpec>(studentJobs[0]).TeacherJobId);
+        var measured = new[] { teacherJob }.Concat(studentJobs).Concat(baselineJobs).ToList();
 
         var loaded = new List<LoadedModel>();
         try
         {
             foreach (var model in measured) loaded.Add(models.Load(model.Id, device));
             var reports = Measure(measured, loaded, device);
-            var (teacher, student, baseline) = (reports[0], reports[1], reports.Length > 2 ? reports[2] : null);
             cancellationToken.ThrowIfCancellationRequested();
 
             // At the labels' native resolution when every model was scored there, else at the training size.
             var native = reports.All(r => r.ValNative is not null);
-            double Score(ReportModel m) => native ? m.ValNative!.MeanIoU : m.ValMeanIoU;
-            double? gapClosed = baseline is not null && Math.Abs(Score(teacher) - Score(baseline)) > 1e-9
-                ? (Score(student) - Score(baseline)) / (Score(teacher) - Score(baseline))
-                : null;
-            var distillation = JobRecords.Spec<DistillJobSpec>(measured[1]).Distillation;
-            var report = new PipelineReport(teacher, student, baseline, gapClosed,
-                (double)teacher.ParameterCount / student.ParameterCount, device, loaded[0].ImageSize, distillation.Mode,
-                distillation.Method, native ? PipelineReport.NativeResolution : PipelineReport.TrainingSize);
+            var scoredAt = native ? PipelineReport.NativeResolution : PipelineReport.TrainingSize;
+            var teacher = reports[0];
+            var students = studentJobs.Select((studentJob, i) =>
+            {
+                var spec = JobRecords.Spec<DistillJobSpec>(studentJob);
+                var baselineIndex = baselineJobs.FindIndex(b => JobRecords.Spec<DistillJobSpec>(b).Model == spec.Model);
+                var baseline = baselineIndex < 0 ? null : reports[1 + studentJobs.Count + baselineIndex];
+                return (Spec: spec, Index: 1 + i, Report: reports[1 + i], Baseline: baseline,
+                    BaselineIndex: baselineIndex < 0 ? -1 : 1 + studentJobs.Count + baselineIndex,
+                    Gap: PipelineReport.GapClosedBy(teacher, reports[1 + i], baseline, native));
+            }).OrderByDescending(s => PipelineReport.Score(s.Report, native)).ToList();
+            var best = students[0];
+            IReadOnlyList<SweptStudent>? sweep = students.Count == 1 ? null : students.Select(s => new SweptStudent(
+                s.Report.JobId, s.Spec.Distillation.Method, s.Spec.Distillation.Mode, s.Spec.Distillation.Alpha, s.Spec.Distillation.Beta,
+                s.Spec.Distillation.Temperature, s.Spec.Model.BaseChannels, s.Spec.Model.Depth, PipelineReport.Score(s.Report, native),
+                s.Gap, s.Baseline?.JobId, s.Report.ParameterCount, s.Report.LatencyMsBatch1)).ToList();
+            var report = new PipelineReport(teacher, best.Report, best.Baseline, best.Gap,
+                (double)teacher.ParameterCount / best.Report.ParameterCount, device, loaded[0].ImageSize, best.Spec.Distillation.Mode,
+                best.Spec.Distillation.Method, scoredAt, sweep);
 
+            // The charts show the teacher, the best student and its baseline.
+            var charted = new[] { 0, best.Index, best.BaselineIndex }.Where(i => i >= 0).ToList();
             charts.Publish(job.Id, ArtifactNames.Comparison, () => ComparisonChart.Render(Charted(report), datasets.Classes(job.DatasetId)));
             charts.Publish(job.Id, ArtifactNames.Predictions, () => PredictionsChart.Render(
-                loaded.Select((m, i) => (Column(measured[i]), m.Model)).OrderBy(c => ColumnOrder(c.Item1)).ToList(),
+                charted.Select(i => (Column(measured[i]), loaded[i].Model)).OrderBy(c => ColumnOrder(c.Item1)).ToList(),
                 datasets.OpenSplit(job.DatasetId, "val", loaded[0].ImageSize), loaded[0].ImageSize));
 
             var pipeline = db.Pipelines.First(p => p.Id == job.PipelineId);
