@@ -106,6 +106,7 @@ public static class DistillCoreExtensions
         services.AddSingleton(new DatasetFolders(DatasetsRoot(storage, dataRoot, builder.Environment.ContentRootPath)));
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<IDatabaseSeed, BuiltInDatasetsSeed>();
+        services.AddSingleton<DatasetInspectionQueue>();
         services.AddSingleton<DatasetRegistry>();
         services.AddSingleton<DatasetUploads>();
         services.AddSingleton<JobLifecycle>();

@@ -41,17 +41,24 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
     }
 
     [Fact]
-    public async Task ARegisteredFolderHasItsClassesAndExactSplitStatistics()
+    public async Task ARegisteredFolderIsAcceptedAtOnceThenHasItsClassesAndExactSplitStatistics()
     {
         var fixture = DatasetFixtures.Folder(NewFolder());
         var relative = Path.GetFileName(fixture.Root);
 
         var response = await Register($"Street scenes {relative}", "folder", relative);
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = $"street-scenes-{relative}";
         Assert.EndsWith($"/api/datasets/{id}", response.Headers.Location?.ToString());
-        var dataset = await client.GetFromJsonAsync<JsonElement>($"/api/datasets/{id}");
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("inspecting", accepted.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, accepted.GetProperty("splits").ValueKind);
+        Assert.Equal(fixture.Images.Count, accepted.GetProperty("inspection").GetProperty("total").GetInt32());
+        var dataset = await DatasetRegistration.WaitAsync(client, response.Headers.Location!.ToString());
+        Assert.Equal("ready", dataset.GetProperty("status").GetString());
+        Assert.Equal(fixture.Images.Count, dataset.GetProperty("inspection").GetProperty("inspected").GetInt32());
+        Assert.Equal(100, dataset.GetProperty("inspection").GetProperty("percent").GetDouble());
         Assert.Equal("folder", dataset.GetProperty("format").GetString());
         Assert.Equal(relative, dataset.GetProperty("path").GetString());
         Assert.Equal(DatasetFixtures.FolderClassNames, dataset.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
@@ -91,23 +98,50 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
     }
 
     [Fact]
-    public async Task AnInvalidDatasetIsRefusedWithEachProblemNamingItsFileAndNothingIsRegistered()
+    public async Task AMissingMaskIsRefusedAtOnceAndNothingIsRegistered()
     {
         var fixture = DatasetFixtures.Folder(NewFolder(), train: 4, val: 2);
-        File.Delete(fixture.Images[0].MaskPath);                                     // missing mask
-        PngWriter.WriteGray(fixture.Images[2].MaskPath, new byte[6 * 8], 6, 8);      // size mismatch
-        var bad = fixture.Images[3];
-        PngWriter.WriteGray(bad.MaskPath, bad.RawMask.Select(v => v == 2 ? (byte)3 : v).ToArray(), bad.Height, bad.Width); // label ≥ K
-        File.WriteAllText(fixture.Images[4].ImagePath, "not an image");              // unreadable
+        File.Delete(fixture.Images[0].MaskPath);
 
-        var errors = await Errors(await Register("broken set", "folder", Path.GetFileName(fixture.Root)), "path");
+        var errors = await Errors(await Register("no mask", "folder", Path.GetFileName(fixture.Root)), "path");
 
-        Assert.Equal(4, errors.Length);
-        Assert.StartsWith("train/images/img_000.png: missing mask", errors[0]);
-        Assert.StartsWith("train/masks/img_002.png: the mask is 8×6", errors[1]);
-        Assert.StartsWith("train/masks/img_003.png: label values 3", errors[2]);
-        Assert.StartsWith("val/images/img_004.png: not a readable image", errors[3]);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/datasets/broken-set")).StatusCode);
+        Assert.StartsWith("train/images/img_000.png: missing mask", Assert.Single(errors));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/datasets/no-mask")).StatusCode);
+    }
+
+    [Fact]
+    public async Task BrokenFilesMakeTheDatasetInvalidWithEachProblemNamingItsFileJobsAreRefusedAndAFixedOneRegistersAgain()
+    {
+        var fixture = DatasetFixtures.Folder(NewFolder(), train: 4, val: 2);
+        var (mismatch, wrongLabel, unreadable) = (fixture.Images[2], fixture.Images[3], fixture.Images[4]);
+        var originals = new[] { mismatch.MaskPath, wrongLabel.MaskPath, unreadable.ImagePath }.ToDictionary(p => p, File.ReadAllBytes);
+        PngWriter.WriteGray(mismatch.MaskPath, new byte[6 * 8], 6, 8);
+        PngWriter.WriteGray(wrongLabel.MaskPath, wrongLabel.RawMask.Select(v => v == 2 ? (byte)3 : v).ToArray(), wrongLabel.Height, wrongLabel.Width);
+        File.WriteAllText(unreadable.ImagePath, "not an image");
+        var relative = Path.GetFileName(fixture.Root);
+
+        var dataset = await DatasetRegistration.RegisterAndWaitAsync(client, "broken set", "folder", relative);
+
+        Assert.Equal("invalid", dataset.GetProperty("status").GetString());
+        var problems = dataset.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        Assert.Equal(3, problems.Length);
+        Assert.StartsWith("train/masks/img_002.png: the mask is 8×6", problems[0]);
+        Assert.StartsWith("train/masks/img_003.png: label values 3", problems[1]);
+        Assert.StartsWith("val/images/img_004.png: not a readable image", problems[2]);
+        Assert.Equal(JsonValueKind.Null, dataset.GetProperty("splits").ValueKind);
+
+        var job = await client.PostAsJsonAsync("/api/jobs/teacher", new
+        {
+            datasetId = "broken-set", model = new { baseChannels = 4, depth = 2 }, training = new { epochs = 1, imageSize = 16 },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, job.StatusCode);
+        Assert.Contains("failed its inspection", await job.Content.ReadAsStringAsync());
+
+        foreach (var (path, bytes) in originals) File.WriteAllBytes(path, bytes);
+        var fixedSet = await DatasetRegistration.RegisterAndWaitAsync(client, "broken set", "folder", relative);
+        Assert.Equal("ready", fixedSet.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, fixedSet.GetProperty("problems").ValueKind);
+        Assert.Equal(4, fixedSet.GetProperty("splits").GetProperty("train").GetProperty("images").GetInt32());
     }
 
     [Fact]
@@ -116,10 +150,11 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
         var fixture = DatasetFixtures.Folder(NewFolder(), train: 20, val: 5);
         foreach (var image in fixture.Images) File.WriteAllText(image.MaskPath, "broken");
 
-        var errors = await Errors(await Register("many problems", "folder", Path.GetFileName(fixture.Root)), "path");
+        var dataset = await DatasetRegistration.RegisterAndWaitAsync(client, "many problems", "folder", Path.GetFileName(fixture.Root));
 
-        Assert.Equal(21, errors.Length);
-        Assert.Equal("… and 5 more problems.", errors[^1]);
+        var problems = dataset.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        Assert.Equal(21, problems.Length);
+        Assert.Equal("… and 5 more problems.", problems[^1]);
     }
 
     [Fact]
@@ -128,7 +163,7 @@ public sealed class DatasetRegistrationTests : IClassFixture<DatasetRegistration
         var fixture = DatasetFixtures.CamVidSegNet(NewFolder());
         var relative = Path.GetFileName(fixture.Root);
 
-        Assert.Equal(HttpStatusCode.Created, (await Register($"camvid {relative}", "camvid", relative)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await Register($"camvid {relative}", "camvid", relative)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await Register($"CamVid {relative}", "camvid", relative)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await Register("Synthetic Shapes", "camvid", relative)).StatusCode);
     }

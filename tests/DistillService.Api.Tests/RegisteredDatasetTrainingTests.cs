@@ -16,8 +16,8 @@ public sealed class RegisteredDatasetTrainingTests : IDisposable
     {
         var client = factory.CreateClient();
         DatasetFixtures.Folder(Path.Combine(factory.DataRoot, "datasets", "streets"), train: 8, val: 4, height: 24, width: 32);
-        var register = await client.PostAsJsonAsync("/api/datasets", new { name = "Streets", format = "folder", path = "streets" });
-        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        var registered = await DatasetRegistration.RegisterAndWaitAsync(client, "Streets", "folder", "streets");
+        Assert.Equal("ready", registered.GetProperty("status").GetString());
 
         var training = new { epochs = 2, batchSize = 4, learningRate = 0.01, imageSize = 16 };
         var submit = await client.PostAsJsonAsync("/api/pipelines", new

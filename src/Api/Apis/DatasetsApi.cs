@@ -37,9 +37,13 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Register a dataset folder")
             .WithDescription($"Registers a folder under the datasets root (`Storage:DatasetsRoot`); `path` is relative to it. "
-                + $"`format`: {formats}. Every image header and every mask is read once: a dataset with missing masks, "
-                + "image/mask size mismatches, labels that are no class of the layout or unreadable files is refused with the "
-                + "first 20 problems, each naming its file. The id is made from `name`. Returns 201 with the dataset.");
+                + $"`format`: {formats}. Answers at once with 202 and the dataset, `status: inspecting`, after checking the "
+                + "layout's structure (both splits, a mask for every image: refused with 400 and the first 20 problems). Every "
+                + "image header and mask is then read once in the background, with `inspection` (pairs read of all) updated about "
+                + "once a second; the dataset ends `ready` with its statistics, or `invalid` with `problems` (size mismatches, "
+                + "labels that are no class of the layout, unreadable files, links out of the root; the first 20, each naming "
+                + "its file). Jobs are accepted on a ready dataset only. An invalid dataset can be registered again once fixed. "
+                + "The id is made from `name`.");
         api.MapPost("/upload", UploadDataset)
             .WithName("UploadDataset")
             .RequireApiKey()
@@ -72,10 +76,13 @@ public static class DatasetsApi
             : TypedResults.Ok(row.ToResponse());
     }
 
-    /// <summary>Registers a folder; a refused dataset or a taken id throws (400 naming the problems, 409).</summary>
-    public static async Task<CreatedAtRoute<DatasetResponse>> RegisterDataset(
-        RegisterDatasetRequest request, DatasetRegistry registry, CancellationToken cancellationToken) =>
-        Created(await registry.RegisterFolderAsync(request.Name, request.Format, request.Path, cancellationToken));
+    /// <summary>Records a folder and queues its inspection; a refused request or a taken id throws (400 naming the problems, 409).</summary>
+    public static async Task<AcceptedAtRoute<DatasetResponse>> RegisterDataset(
+        RegisterDatasetRequest request, DatasetRegistry registry, CancellationToken cancellationToken)
+    {
+        var record = await registry.RegisterFolderAsync(request.Name, request.Format, request.Path, cancellationToken);
+        return TypedResults.AcceptedAtRoute(record.ToResponse(), "GetDataset", new { id = record.Id });
+    }
 
     /// <summary>Streams the zip to staging and registers it; anything refused throws and the staging folder goes.</summary>
     public static async Task<CreatedAtRoute<DatasetResponse>> UploadDataset(

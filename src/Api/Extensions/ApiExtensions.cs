@@ -1,3 +1,4 @@
+using DistillService.Core.Data.Registration;
 using DistillService.Api.Events;
 using DistillService.Api.Inference;
 using DistillService.Api.Infrastructure;
@@ -29,6 +30,8 @@ public static class ApiExtensions
             .AddOperationTransformer<ApiKeyOperationTransformer>().AddOperationTransformer<ResponseContentTransformer>()
             .AddSchemaTransformer<ImageSizeSchemaTransformer>());
         services.AddHealthChecks().AddDbContextCheck<DistillDbContext>("database");
+        // Registration answers at once; this host reads the registered folders.
+        services.AddHostedService<DatasetInspectionService>();
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
         services.AddSingleton<ApiKeyValidator>();
         services.AddSingleton<ApiKeyFilter>();

@@ -21,10 +21,27 @@ public sealed class DatasetCatalog(
     /// <summary>The synthetic set is one fixed dataset: its seed does not follow the training seed.</summary>
     public const int SyntheticShapesSeed = 20261129;
 
-    // Registered datasets never change once written, so a row read once can be kept.
+    // Registered datasets never change once inspected, so a ready row read once can be kept.
     private readonly ConcurrentDictionary<string, DatasetRecord> registered = new(StringComparer.Ordinal);
 
+    /// <summary>Whether jobs can train on the dataset: the built-in one, or a registered one whose inspection has finished.</summary>
     public bool Exists(string datasetId) => datasetId == SyntheticShapesId || FindRegistered(datasetId) is not null;
+
+    /// <summary>Why a job cannot use <paramref name="datasetId"/> (unknown, still being inspected, invalid); null when it can.</summary>
+    public string? Unusable(string? datasetId)
+    {
+        if (string.IsNullOrWhiteSpace(datasetId)) return "datasetId is required.";
+        if (Exists(datasetId)) return null;
+        using var db = dbFactory.CreateDbContext();
+        var row = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Id == datasetId);
+        return row?.Status switch
+        {
+            DatasetStatuses.Inspecting =>
+                $"Dataset '{datasetId}' is still being inspected ({row.InspectedImages} of {row.ImagesToInspect} images); submit when its status is ready.",
+            DatasetStatuses.Invalid => $"Dataset '{datasetId}' failed its inspection; GET /api/datasets/{datasetId} lists the problems.",
+            _ => $"Unknown dataset '{datasetId}'. GET /api/datasets lists the known ones.",
+        };
+    }
 
     public int NumClasses(string datasetId) => datasetId == SyntheticShapesId
         ? SyntheticShapesDataset.ClassList.Count
@@ -94,7 +111,7 @@ public sealed class DatasetCatalog(
     {
         if (registered.TryGetValue(datasetId, out var known)) return known;
         using var db = dbFactory.CreateDbContext();
-        var row = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Id == datasetId && d.Path != null);
+        var row = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Id == datasetId && d.Path != null && d.Status == DatasetStatuses.Ready);
         if (row is not null) registered.TryAdd(datasetId, row);
         return row;
     }

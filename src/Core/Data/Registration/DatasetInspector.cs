@@ -11,25 +11,39 @@ namespace DistillService.Core.Data.Registration;
 /// </summary>
 public static class DatasetInspector
 {
+    /// <param name="inspected">Called with the number of pairs read so far, from worker threads, after every pair.</param>
     public static DatasetInspection Inspect(
-        IDatasetLayout layout, string folder, string realRoot, CancellationToken cancellationToken = default)
+        IDatasetLayout layout, string folder, string realRoot, CancellationToken cancellationToken = default, Action<int>? inspected = null) =>
+        Inspect(layout.Scan(folder), realRoot, cancellationToken, inspected);
+
+    /// <summary>Reads every pair of an existing scan: its statistics and every problem.</summary>
+    public static DatasetInspection Inspect(
+        LayoutScan scan, string realRoot, CancellationToken cancellationToken = default, Action<int>? inspected = null)
     {
-        var scan = layout.Scan(folder);
+        var problems = new List<DatasetProblem>(StructureProblems(scan));
+
+        var splits = new Dictionary<string, SplitStatistics>();
+        var done = 0;
+        void Inspected() => inspected?.Invoke(Interlocked.Increment(ref done));
+        foreach (var (split, pairs) in scan.Splits.OrderBy(s => SplitOrder(s.Key)))
+        {
+            var (statistics, fileProblems) = InspectSplit(scan, pairs, realRoot, cancellationToken, Inspected);
+            splits[split] = statistics;
+            problems.AddRange(fileProblems);
+        }
+        return new DatasetInspection(scan, splits, problems);
+    }
+
+    /// <summary>What the layout's scan alone shows (missing masks, missing splits): found without reading a file.</summary>
+    public static IReadOnlyList<DatasetProblem> StructureProblems(LayoutScan scan)
+    {
         var problems = new List<DatasetProblem>(scan.Problems);
         foreach (var split in DatasetLayouts.RequiredSplits)
         {
             if (!scan.Splits.TryGetValue(split, out var pairs) || pairs.Count == 0)
                 problems.Add(new(".", $"no images in the '{split}' split (every dataset needs train and val)."));
         }
-
-        var splits = new Dictionary<string, SplitStatistics>();
-        foreach (var (split, pairs) in scan.Splits.OrderBy(s => SplitOrder(s.Key)))
-        {
-            var (statistics, fileProblems) = InspectSplit(scan, pairs, realRoot, cancellationToken);
-            splits[split] = statistics;
-            problems.AddRange(fileProblems);
-        }
-        return new DatasetInspection(scan, splits, problems);
+        return problems;
     }
 
     private static int SplitOrder(string split) => DatasetLayouts.Splits.ToList().IndexOf(split);
@@ -37,12 +51,16 @@ public static class DatasetInspector
     private sealed record PairResult(long[] Histogram, int Width, int Height, List<DatasetProblem> Problems);
 
     private static (SplitStatistics, List<DatasetProblem>) InspectSplit(
-        LayoutScan scan, IReadOnlyList<SamplePair> pairs, string realRoot, CancellationToken cancellationToken)
+        LayoutScan scan, IReadOnlyList<SamplePair> pairs, string realRoot, CancellationToken cancellationToken, Action inspected)
     {
         var results = new PairResult[pairs.Count];
         Parallel.For(0, pairs.Count,
             new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => results[i] = InspectPair(scan, pairs[i], realRoot));
+            i =>
+            {
+                results[i] = InspectPair(scan, pairs[i], realRoot);
+                inspected();
+            });
 
         var classPixels = new long[scan.Classes.Count];
         long ignorePixels = 0;

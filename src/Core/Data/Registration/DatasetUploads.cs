@@ -40,7 +40,7 @@ public sealed class DatasetUploads(DatasetRegistry registry, DatasetFolders fold
         Directory.Move(folder, destination);
         try
         {
-            var record = DatasetRegistry.CreateRecord(dataset, relative, inspection);
+            var record = DatasetRegistry.CreateRecord(dataset, relative, inspection.Scan.Classes, inspection.Splits);
             await registry.InsertAsync(record, cancellationToken);
             return record;
         }

@@ -70,8 +70,8 @@ public sealed class CacheJobKind(
         if (teacher is not null)
         {
             var teacherSpec = JobRecords.Spec<TeacherJobSpec>(teacher);
-            if (datasetId != teacher.DatasetId && !datasets.Exists(datasetId))
-                errors.Add("datasetId", $"Unknown dataset '{datasetId}'.");
+            if (datasetId != teacher.DatasetId && datasets.Unusable(datasetId) is { } datasetProblem)
+                errors.Add("datasetId", datasetProblem);
             else if (datasets.Exists(datasetId) && datasets.NumClasses(datasetId) != datasets.NumClasses(teacher.DatasetId))
                 errors.Add("datasetId", $"Dataset '{datasetId}' has other classes than the teacher's '{teacher.DatasetId}'.");
             ValidateAgainstTeacher(request.TopK, request.Scale, request.Form, teacherSpec.Training.ImageSize, datasets.NumClasses(teacher.DatasetId), errors);

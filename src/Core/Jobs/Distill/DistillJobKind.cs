@@ -107,8 +107,7 @@ public sealed class DistillJobKind(
     /// <summary>The parts of a student spec that need no upstream job, keyed under <paramref name="prefix"/>.</summary>
     public static void Validate(DistillJobSpec spec, DatasetCatalog datasets, ValidationErrors errors, string prefix = "")
     {
-        if (string.IsNullOrWhiteSpace(spec.DatasetId) || !datasets.Exists(spec.DatasetId))
-            errors.Add($"{prefix}datasetId", $"Unknown dataset '{spec.DatasetId}'.");
+        if (datasets.Unusable(spec.DatasetId) is { } datasetProblem) errors.Add($"{prefix}datasetId", datasetProblem);
         TrainingRequestValidator.ValidateDevice(spec.Device, errors, $"{prefix}device".TrimStart('.'));
         TrainingRequestValidator.ValidateModel(spec.Model, errors, $"{prefix}model");
         TrainingRequestValidator.ValidateTraining(spec.Training, spec.Model, errors, $"{prefix}training");

@@ -55,10 +55,7 @@ public sealed class TeacherJobKind(
     /// <summary>Every problem with the spec, keyed by the JSON path of the field under <paramref name="prefix"/>.</summary>
     public static void Validate(TeacherJobSpec spec, DatasetCatalog datasets, ValidationErrors errors, string prefix = "")
     {
-        if (string.IsNullOrWhiteSpace(spec.DatasetId))
-            errors.Add("datasetId", "datasetId is required.");
-        else if (!datasets.Exists(spec.DatasetId))
-            errors.Add("datasetId", $"Unknown dataset '{spec.DatasetId}'. GET /api/datasets lists the known ones.");
+        if (datasets.Unusable(spec.DatasetId) is { } datasetProblem) errors.Add("datasetId", datasetProblem);
         TrainingRequestValidator.ValidateDevice(spec.Device, errors);
         TrainingRequestValidator.ValidateModel(spec.Model, errors, $"{prefix}model");
         TrainingRequestValidator.ValidateTraining(spec.Training, spec.Model, errors, $"{prefix}training");

@@ -66,8 +66,8 @@ public sealed class TeacherImporter(DatasetCatalog datasets, BlobStore blobs, Jo
     {
         if (string.IsNullOrWhiteSpace(request.DatasetId))
             errors.Add("spec.datasetId", "datasetId is required: the dataset whose classes the teacher predicts.");
-        else if (!datasets.Exists(request.DatasetId))
-            errors.Add("spec.datasetId", $"Unknown dataset '{request.DatasetId}'. GET /api/datasets lists the known ones.");
+        else if (datasets.Unusable(request.DatasetId) is { } datasetProblem)
+            errors.Add("spec.datasetId", datasetProblem);
         if (request.Model is null) errors.Add("spec.model", "model is required: { baseChannels, depth }.");
         else TrainingRequestValidator.ValidateModel(request.Model, errors, "spec.model");
         if (request.ImageSize is null) errors.Add("spec.imageSize", "imageSize is required: the size the teacher was trained at.");

@@ -14,5 +14,7 @@ internal sealed class DatasetRecordConfiguration : IEntityTypeConfiguration<Data
         builder.Property(d => d.Format).HasMaxLength(32);
         builder.Property(d => d.Path).HasMaxLength(1024);
         builder.Property(d => d.Description).HasMaxLength(2000);
+        // Rows from before background inspection were inspected at registration.
+        builder.Property(d => d.Status).HasMaxLength(16).HasDefaultValue(DatasetStatuses.Ready);
     }
 }

@@ -80,6 +80,12 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<int>("ImagesToInspect")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("InspectedImages")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -92,8 +98,18 @@ namespace DistillService.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)");
 
+                    b.Property<string>("ProblemsJson")
+                        .HasColumnType("text");
+
                     b.Property<string>("StatsJson")
                         .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("ready");
 
                     b.HasKey("Id");
 

@@ -75,6 +75,12 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ImagesToInspect")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("InspectedImages")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -87,8 +93,18 @@ namespace DistillService.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(1024)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ProblemsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StatsJson")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("ready");
 
                     b.HasKey("Id");
 
