@@ -21,6 +21,8 @@ return command switch
     "poll-latency" => await PollLatency.RunAsync(
         Option("url", "http://127.0.0.1:5080"), int.Parse(Option("rate", "100")), int.Parse(Option("seconds", "20")),
         Environment.GetEnvironmentVariable("DISTILL_API_KEY")),
+    "street-scenes" => StreetScenes.Run(Option("out", "runs/street-scenes"), int.Parse(Option("train", "2800")),
+        int.Parse(Option("val", "200")), int.Parse(Option("width", "2048")), int.Parse(Option("height", "1024")), int.Parse(Option("seed", "1"))),
     _ => Usage(),
 };
 
@@ -35,6 +37,7 @@ static int Usage()
                                     [--only teacher_train,kd_offline,…] [--rss-steps 1000]
                DistillService.Bench variants [same options]   (channels-last and inference_mode, with parity)
                DistillService.Bench poll-latency [--url http://127.0.0.1:5080] [--rate 100] [--seconds 20]
+               DistillService.Bench street-scenes [--out runs/street-scenes] [--train 2800] [--val 200] [--width 2048] [--height 1024]
         """);
     return 2;
 }
