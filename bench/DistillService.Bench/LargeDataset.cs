@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using DistillService.Core.Caching;
+using DistillService.Core.Data;
+using DistillService.Core.Data.Layouts;
+using DistillService.Core.Losses;
+using DistillService.Core.Models;
+using DistillService.Core.Specs;
+using DistillService.Core.Training;
+using static TorchSharp.torch;
+
+namespace DistillService.Bench;
+
+/// <summary>
+/// A Cityscapes-shaped folder (e.g. written by <c>street-scenes</c>) read as a job reads it, at a reduced training size:
+/// <list type="bullet">
+/// <item><c>large_set_train</c>: the service's <see cref="Trainer"/> on the files (first pass: every batch decoded from
+/// its full-size PNGs and resized, by the prefetcher) against the same trainer on in-memory samples of the same size; the
+/// ratio says whether decoding keeps up with the step; process RSS before and at its peak against the bound the
+/// sample memory (<see cref="DatasetOptions.SampleCacheMegabytes"/>) sets.</item>
+/// <item><c>large_set_cache_write</c> / <c>large_set_cache_read</c> for the default cache and a compressed one: MB/s,
+/// bytes per image and the size projected for the whole train split.</item>
+/// </list>
+/// </summary>
+internal sealed class LargeDataset(string folder, ImageSize size, int batch, int steps, int threads, int cacheImages)
+{
+    private const int Warmup = 2;
+    private const int Classes = 19;
+
+    public int Run()
+    {
+        set_num_threads(threads);
+        var scan = DatasetLayouts.Find("cityscapes")!.Scan(folder);
+        var trainPairs = scan.Splits["train"];
+        var memoBytes = new DatasetOptions().SampleCacheBytes;
+        var rssBefore = ProcessStats.RssMiB() ?? 0;
+
+        var files = new FileSegmentationDataset(trainPairs.Take((Warmup + steps) * batch).ToList(), scan.Classes, scan.Labels, size, memoBytes);
+        var decodeClock = Stopwatch.StartNew();
+        var probe = new FileSegmentationDataset(trainPairs.Skip(files.Count).Take(batch).ToList(), scan.Classes, scan.Labels, size, 0);
+        for (var i = 0; i < probe.Count; i++) probe.Get(i);
+        var decodeMs = decodeClock.Elapsed.TotalMilliseconds / Math.Max(1, probe.Count);
+        // In-memory first: its peak RSS is the model's and the trainer's; the files run adds the data pipeline's.
+        var pure = Train(new InMemoryDataset(files.Count, size, Classes), "memory");
+        var peakMemory = ProcessStats.PeakRssMiB() ?? 0;
+        var endToEnd = Train(files, "files");
+        var peak = ProcessStats.PeakRssMiB() ?? 0;
+        Report.Line(new
+        {
+            step = "large_set_train",
+            imageSize = $"{size.Width}x{size.Height}",
+            batch,
+            threads,
+            filesMedianMs = Report.Round(endToEnd.MedianMs),
+            memoryMedianMs = Report.Round(pure.MedianMs),
+            endToEndOverMemory = Report.Round(pure.MedianMs / endToEnd.MedianMs, 3),
+            imagesPerSecondFiles = Report.Round(endToEnd.ImagesPerSecond(batch)),
+            decodeMsPerImage = Report.Round(decodeMs),
+            rssBeforeMiB = Report.Round(rssBefore),
+            peakRssMemoryRunMiB = Report.Round(peakMemory),
+            peakRssMiB = Report.Round(peak),
+            sampleMemoryMiB = memoBytes >> 20,
+            note = "Trainer (C8 D4, cross-entropy, augmented) on the first pass over the files (decode + resize in the prefetcher) "
+                + "vs the same on in-memory samples (run first); decodeMsPerImage: one PNG pair decoded and resized on one thread; "
+                + "peak RSS after the in-memory run and after the files run, against the sample memory's budget",
+        });
+
+        using var teacher = new UNet(3, Classes, 8, 4);
+        teacher.eval();
+        var subset = new FileSegmentationDataset(trainPairs.Take(cacheImages).ToList(), scan.Classes, scan.Labels, size, memoBytes);
+        foreach (var spec in new[] { new CacheSpec(), new CacheSpec(2, CachePrecisions.Q8, Scale: 2) })
+        {
+            var directory = Path.Combine(Path.GetTempPath(), $"large-set-cache-{Guid.NewGuid():N}");
+            try
+            {
+                Cache(teacher, subset, spec, directory, trainPairs.Count);
+            }
+            finally
+            {
+                if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            }
+        }
+        return 0;
+    }
+
+    private Timings Train(ISegmentationDataset data, string what)
+    {
+        Report.Note($"large_set_train: {data.Count} images from {what}");
+        var clock = new StepClock(Warmup);
+        var spec = new TrainingSpec(1, batch, 1e-3, size, 42, TrainerRuns.Augmentation);
+        var trainer = new Trainer(new TrainerOptions(new ModelSpec(8, 4), spec, "cpu", Classes));
+        using var objective = new CrossEntropyObjective();
+        using var outcome = trainer.Train(data, new InMemoryDataset(1, size, Classes), objective, null, clock, CancellationToken.None);
+        return clock.Timings;
+    }
+
+    private void Cache(UNet teacher, ISegmentationDataset subset, CacheSpec spec, string directory, int trainImages)
+    {
+        var form = $"top-{spec.TopK} {spec.Precision} scale 1/{spec.Scale}";
+        var clock = Stopwatch.StartNew();
+        var result = TeacherCacheWriter.Write(teacher, new Dictionary<string, ISegmentationDataset> { [OfflineTeacherSignal.TrainSplit] = subset },
+            spec, new CacheIdentity(Guid.Empty, "large-set", "bench"), directory, CPU, batch, null, CancellationToken.None);
+        var writeSeconds = clock.Elapsed.TotalSeconds;
+        var perImage = (double)result.TotalBytes / subset.Count;
+        Report.Line(new
+        {
+            step = "large_set_cache_write",
+            form,
+            images = subset.Count,
+            mbPerSecond = Report.Round(result.TotalBytes / 1e6 / writeSeconds),
+            imagesPerSecond = Report.Round(subset.Count / writeSeconds),
+            bytesPerImage = Report.Round(perImage, 0),
+            denseFp16BytesPerImage = 2L * Classes * size.Width * size.Height,
+            projectedGB = Report.Round(perImage * trainImages / 1e9, 3),
+            projectedFor = trainImages,
+            argmaxAgreement = Report.Round(result.Fidelity.ArgmaxAgreement, 5),
+            note = "teacher forward (an untrained C8 D4: its speed, not its fidelity, is what counts here) + encode + write, at the training size",
+        });
+
+        using var reader = TeacherCacheReader.Open(directory);
+        var batches = subset.Count / batch;
+        clock.Restart();
+        for (var b = 0; b < batches; b++)
+        {
+            using var scope = NewDisposeScope();
+            using var decoded = reader.DecodeBatch(OfflineTeacherSignal.TrainSplit, Enumerable.Range(b * batch, batch).ToArray(), CPU);
+        }
+        var readSeconds = clock.Elapsed.TotalSeconds;
+        Report.Line(new
+        {
+            step = "large_set_cache_read",
+            form,
+            imagesPerSecond = Report.Round(batches * batch / readSeconds),
+            mbPerSecond = Report.Round(batches * batch * perImage / 1e6 / readSeconds),
+            note = "DecodeBatch: positional reads + SHA-256 + decode to dense float32 [N, K, H, W]",
+        });
+    }
+
+    /// <summary>Random samples of a non-square size made once and kept: the step without any decoding.</summary>
+    private sealed class InMemoryDataset : ISegmentationDataset
+    {
+        private readonly SegmentationSample[] samples;
+
+        public InMemoryDataset(int count, ImageSize size, int classes)
+        {
+            var random = new Random(1);
+            samples = new SegmentationSample[Math.Min(count, 64)];
+            for (var i = 0; i < samples.Length; i++)
+            {
+                var rgb = new byte[size.Width * size.Height * 3];
+                var mask = new byte[size.Width * size.Height];
+                random.NextBytes(rgb);
+                for (var p = 0; p < mask.Length; p++) mask[p] = (byte)random.Next(classes);
+                samples[i] = new SegmentationSample(rgb, mask, size.Height, size.Width);
+            }
+            Classes = PaddedClasses.List(classes);
+            Count = count;
+        }
+
+        public IReadOnlyList<SegmentationClass> Classes { get; }
+
+        public int Count { get; }
+
+        public SegmentationSample Get(int index) => samples[index % samples.Length];
+    }
+}
