@@ -12,4 +12,8 @@ public sealed record CacheIdentity(Guid TeacherJobId, string DatasetId, string D
 /// exact and decoded maps both tempered at T, the decoded tail modelled for T (<see cref="TopKTail"/>); null when not measured.</param>
 public sealed record CacheFidelity(
     double MeanKl, double ArgmaxAgreement, double BytesPerImage, double RatioToDenseFp32,
-    double? Temperature = null, double? MeanKlAtTemperature = null);
+    double? Temperature = null, double? MeanKlAtTemperature = null)
+{
+    /// <summary>Stored bytes per image over a dense fp16 map (K·H·W·2): what "n times smaller than dense" is usually measured against.</summary>
+    public double RatioToDenseFp16 => RatioToDenseFp32 * 2;
+}

@@ -24,6 +24,7 @@ public sealed class CacheFidelityTests(ITestOutputHelper output)
         Assert.Equal(1.0, result.Fidelity.ArgmaxAgreement);
         // k = K in fp32 stores 4 bytes of value and 1 of index per class: 5/4 of the dense map.
         Assert.Equal(1.25, result.Fidelity.RatioToDenseFp32, 12);
+        Assert.Equal(2.5, result.Fidelity.RatioToDenseFp16, 12);
     }
 
     [Fact]
