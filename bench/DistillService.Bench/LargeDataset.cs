@@ -21,7 +21,7 @@ namespace DistillService.Bench;
 /// bytes per image and the size projected for the whole train split.</item>
 /// </list>
 /// </summary>
-internal sealed class LargeDataset(string folder, ImageSize size, int batch, int steps, int threads, int cacheImages)
+internal sealed class LargeDataset(string folder, ImageSize size, int batch, int steps, int threads, int cacheImages, int memoMegabytes)
 {
     private const int Warmup = 2;
     private const int Classes = 19;
@@ -31,7 +31,7 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         set_num_threads(threads);
         var scan = DatasetLayouts.Find("cityscapes")!.Scan(folder);
         var trainPairs = scan.Splits["train"];
-        var memoBytes = new DatasetOptions().SampleCacheBytes;
+        var memoBytes = (long)memoMegabytes << 20;
         var rssBefore = ProcessStats.RssMiB() ?? 0;
 
         var files = new FileSegmentationDataset(trainPairs.Take((Warmup + steps) * batch).ToList(), scan.Classes, scan.Labels, size, memoBytes);
@@ -40,10 +40,15 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         for (var i = 0; i < probe.Count; i++) probe.Get(i);
         var decodeMs = decodeClock.Elapsed.TotalMilliseconds / Math.Max(1, probe.Count);
         // In-memory first: its peak RSS is the model's and the trainer's; the files run adds the data pipeline's.
-        var pure = Train(new InMemoryDataset(files.Count, size, Classes), "memory");
+        var (pure, _) = Train(new InMemoryDataset(files.Count, size, Classes), "memory");
         var peakMemory = ProcessStats.PeakRssMiB() ?? 0;
-        var endToEnd = Train(files, "files");
+        var (endToEnd, rss) = Train(files, "files", rssEvery: Math.Max(1, steps / 10));
         var peak = ProcessStats.PeakRssMiB() ?? 0;
+        // What the data side may hold beyond the trainer's own peak: the sample memory, and the batches in flight (the
+        // prefetched one and the one being handed over) as full-size decodes (RGBA + mask) plus their resized copies.
+        using var codec = SkiaSharp.SKCodec.Create(trainPairs[0].Image);
+        var fullSizeBytes = (long)codec.Info.Width * codec.Info.Height * 5 + (long)size.Width * size.Height * 4;
+        var bound = peakMemory + (memoBytes >> 20) + 2.0 * batch * fullSizeBytes / (1 << 20);
         Report.Line(new
         {
             step = "large_set_train",
@@ -58,10 +63,14 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
             rssBeforeMiB = Report.Round(rssBefore),
             peakRssMemoryRunMiB = Report.Round(peakMemory),
             peakRssMiB = Report.Round(peak),
+            boundMiB = Report.Round(bound),
+            withinBound = peak <= bound,
             sampleMemoryMiB = memoBytes >> 20,
+            rssMiBByStep = rss.Select(r => new[] { r.Step, Math.Round(r.RssMiB) }).ToArray(),
             note = "Trainer (C8 D4, cross-entropy, augmented) on the first pass over the files (decode + resize in the prefetcher) "
                 + "vs the same on in-memory samples (run first); decodeMsPerImage: one PNG pair decoded and resized on one thread; "
-                + "peak RSS after the in-memory run and after the files run, against the sample memory's budget",
+                + "peak RSS after the in-memory run and after the files run; bound = the in-memory run's peak + the sample memory "
+                + "+ two batches of full-size decodes",
         });
 
         using var teacher = new UNet(3, Classes, 8, 4);
@@ -82,15 +91,15 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         return 0;
     }
 
-    private Timings Train(ISegmentationDataset data, string what)
+    private (Timings Timings, List<(int Step, double RssMiB)> Rss) Train(ISegmentationDataset data, string what, int rssEvery = 0)
     {
         Report.Note($"large_set_train: {data.Count} images from {what}");
-        var clock = new StepClock(Warmup);
+        var clock = new StepClock(Warmup, rssEvery);
         var spec = new TrainingSpec(1, batch, 1e-3, size, 42, TrainerRuns.Augmentation);
         var trainer = new Trainer(new TrainerOptions(new ModelSpec(8, 4), spec, "cpu", Classes));
         using var objective = new CrossEntropyObjective();
         using var outcome = trainer.Train(data, new InMemoryDataset(1, size, Classes), objective, null, clock, CancellationToken.None);
-        return clock.Timings;
+        return (clock.Timings, clock.Rss);
     }
 
     private void Cache(UNet teacher, ISegmentationDataset subset, CacheSpec spec, string directory, int trainImages)

@@ -26,7 +26,7 @@ return command switch
     "large-set" => new LargeDataset(Option("data", "runs/street-scenes"),
         new DistillService.Core.Specs.ImageSize(int.Parse(Option("width", "512")), int.Parse(Option("height", "256"))),
         int.Parse(Option("batch", "8")), int.Parse(Option("steps", "30")), int.Parse(Option("threads", "2")),
-        int.Parse(Option("cache-images", "64"))).Run(),
+        int.Parse(Option("cache-images", "64")), int.Parse(Option("memo-mb", "512"))).Run(),
     _ => Usage(),
 };
 
@@ -42,7 +42,7 @@ static int Usage()
                DistillService.Bench variants [same options]   (channels-last and inference_mode, with parity)
                DistillService.Bench poll-latency [--url http://127.0.0.1:5080] [--rate 100] [--seconds 20]
                DistillService.Bench street-scenes [--out runs/street-scenes] [--train 2800] [--val 200] [--width 2048] [--height 1024]
-               DistillService.Bench large-set [--data runs/street-scenes] [--width 512] [--height 256] [--batch 8] [--steps 30] [--threads 2] [--cache-images 64]
+               DistillService.Bench large-set [--data runs/street-scenes] [--width 512] [--height 256] [--batch 8] [--steps 30] [--threads 2] [--cache-images 64] [--memo-mb 512]
         """);
     return 2;
 }
