@@ -1,4 +1,5 @@
 using System.Globalization;
+using DistillService.Core.Specs;
 
 namespace DistillService.Bench;
 
@@ -8,7 +9,8 @@ namespace DistillService.Bench;
 /// </summary>
 internal sealed record BenchSettings(
     int Size, int Batch, int Threads, int Iters, int Warmup, string Device, int Classes,
-    int TeacherChannels, int StudentChannels, int Depth, IReadOnlySet<string>? Only, int RssSteps, int Rounds)
+    int TeacherChannels, int StudentChannels, int Depth, IReadOnlySet<string>? Only, int RssSteps, int Rounds,
+    CacheSpec Cache)
 {
     public static BenchSettings Parse(IReadOnlyList<string> args)
     {
@@ -36,7 +38,9 @@ internal sealed record BenchSettings(
             Depth: Integer("depth", 4),
             Only: only.Length == 0 ? null : only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(),
             RssSteps: Integer("rss-steps", 0),
-            Rounds: Integer("rounds", 2));
+            Rounds: Integer("rounds", 2),
+            // The cache the offline lines write and read: the service's default unless asked for another form.
+            Cache: new CacheSpec(Integer("cache-top-k", 4), Option("cache-precision", "fp16"), Integer("cache-scale", 1)));
         settings.Validate();
         return settings;
     }

@@ -4,20 +4,17 @@ using DistillService.Core.Data;
 using DistillService.Core.Torch;
 using DistillService.Core.Training;
 using static TorchSharp.torch;
-using DistillService.Core.Specs;
 
 namespace DistillService.Bench;
 
 /// <summary>
 /// The teacher cache as a cache job writes it and a distillation job reads it, with the service's own
-/// <see cref="TeacherCacheWriter"/> and <see cref="TeacherCacheReader"/> and the default spec (top-4, fp16, full
-/// resolution).
+/// <see cref="TeacherCacheWriter"/> and <see cref="TeacherCacheReader"/> and the settings' spec (by default the service's:
+/// top-4, fp16, full resolution).
 /// </summary>
 internal sealed class CacheBench(BenchSettings settings, string directory)
 {
     private static readonly CacheIdentity Identity = new(Guid.Empty, "synthetic-shapes", "bench");
-
-    public static CacheSpec Spec { get; } = new();
 
     /// <summary>
     /// Writes the train split with the teacher (whose forward pass is part of a cache job, and of this time).
@@ -28,7 +25,7 @@ internal sealed class CacheBench(BenchSettings settings, string directory)
         var reports = new List<long>();
         var device = DeviceResolver.Resolve(settings.Device);
         var start = Stopwatch.GetTimestamp();
-        var result = TeacherCacheWriter.Write(teacher, new Dictionary<string, ISegmentationDataset> { ["train"] = train }, Spec, Identity,
+        var result = TeacherCacheWriter.Write(teacher, new Dictionary<string, ISegmentationDataset> { ["train"] = train }, settings.Cache, Identity,
             directory, device, settings.Batch, (_, _) => reports.Add(Stopwatch.GetTimestamp()), CancellationToken.None);
         var total = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var gaps = reports.Zip(reports.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds).Skip(settings.Warmup - 1).ToArray();
