@@ -26,8 +26,9 @@ public sealed class WorkerCrashTests(PostgresFixture postgres, ITestOutputHelper
             ["Worker:InProcess"] = "false",
             ["Worker:InvisibilityTimeout"] = invisibility,
             ["Auth:ApiKey"] = "crash-test-key",
-            // Epochs of a second or two, so the run can be interrupted in the middle.
-            ["Datasets:SyntheticTrainCount"] = "256",
+            // Epochs of a few seconds, so the run can be interrupted in the middle even on a fast machine (progress rows are
+            // written once a second).
+            ["Datasets:SyntheticTrainCount"] = "512",
             ["Torch:Threads"] = "1",
         }, null);
         var api = new DistillApiFactory(settings);
