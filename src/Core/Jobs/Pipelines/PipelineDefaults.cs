@@ -33,13 +33,20 @@ public static class PipelineDefaults
         Epochs: 20, BatchSize: 8, LearningRate: 0.01, ImageSize: 64, Seed: Seed,
         Augmentation: Augmentation, LearningRateSchedule: LearningRateSchedules.Cosine);
 
-    /// <summary>The defaults with another method and mode, at the temperature that method was measured at (pixel-kl T = 2, the others T = 1).</summary>
+    /// <summary>
+    /// The defaults with another method and mode, at the β and temperature that method was measured at on CamVid
+    /// (DIST β = 2, T = 1; pixel-kl β = 1, T = 2; CWD β = 3, T = 1; feature β = 1).
+    /// </summary>
     public static DistillationSpec For(string method, string mode) => Distillation with
     {
-        Method = method, Mode = mode, Temperature = method == "pixel-kl" ? 2 : DistillationSpec.DefaultTemperature,
+        Method = method,
+        Mode = mode,
+        Beta = method switch { "dist" => DistillationSpec.DefaultBeta, "cwd" => 3, _ => 1 },
+        Temperature = method == "pixel-kl" ? 2 : DistillationSpec.DefaultTemperature,
     };
 
-    /// <summary>DIST offline at T = 1 (the default method); see <see cref="DistillationSpec.DefaultMethod"/>.</summary>
+    /// <summary>DIST offline at β = 2, T = 1 (the default method); see <see cref="DistillationSpec.DefaultMethod"/>.</summary>
     public static DistillationSpec Distillation { get; } = new(
-        Alpha: 1, Beta: 1, Temperature: DistillationSpec.DefaultTemperature, Mode: DistillationModes.Offline, Method: DistillationSpec.DefaultMethod);
+        Alpha: 1, Beta: DistillationSpec.DefaultBeta, Temperature: DistillationSpec.DefaultTemperature, Mode: DistillationModes.Offline,
+        Method: DistillationSpec.DefaultMethod);
 }
