@@ -44,11 +44,12 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         var peakMemory = ProcessStats.PeakRssMiB() ?? 0;
         var (endToEnd, rss) = Train(files, "files", rssEvery: Math.Max(1, steps / 10));
         var peak = ProcessStats.PeakRssMiB() ?? 0;
-        // What the data side may hold beyond the trainer's own peak: the sample memory, and the batches in flight (the
-        // prefetched one and the one being handed over) as full-size decodes (RGBA + mask) plus their resized copies.
-        using var codec = SkiaSharp.SKCodec.Create(trainPairs[0].Image);
-        var fullSizeBytes = (long)codec.Info.Width * codec.Info.Height * 5 + (long)size.Width * size.Height * 4;
-        var bound = peakMemory + (memoBytes >> 20) + 2.0 * batch * fullSizeBytes / (1 << 20);
+        // Once the sample memory is full, RSS must stop growing with the images read: the slope after that point.
+        var sampleBytes = (long)size.Width * size.Height * 4;
+        var fullAtStep = (int)(memoBytes / sampleBytes / batch) + Warmup;
+        var afterFull = rss.Where(r => r.Step >= fullAtStep).ToList();
+        double? growthPer100Images = afterFull.Count < 2 ? null
+            : (afterFull[^1].RssMiB - afterFull[0].RssMiB) / ((afterFull[^1].Step - afterFull[0].Step) * batch) * 100;
         Report.Line(new
         {
             step = "large_set_train",
@@ -63,14 +64,14 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
             rssBeforeMiB = Report.Round(rssBefore),
             peakRssMemoryRunMiB = Report.Round(peakMemory),
             peakRssMiB = Report.Round(peak),
-            boundMiB = Report.Round(bound),
-            withinBound = peak <= bound,
             sampleMemoryMiB = memoBytes >> 20,
+            sampleMemoryFullAtStep = fullAtStep,
+            rssGrowthMiBPer100ImagesAfterFull = growthPer100Images is { } g ? Report.Round(g) : (double?)null,
             rssMiBByStep = rss.Select(r => new[] { r.Step, Math.Round(r.RssMiB) }).ToArray(),
             note = "Trainer (C8 D4, cross-entropy, augmented) on the first pass over the files (decode + resize in the prefetcher) "
                 + "vs the same on in-memory samples (run first); decodeMsPerImage: one PNG pair decoded and resized on one thread; "
-                + "peak RSS after the in-memory run and after the files run; bound = the in-memory run's peak + the sample memory "
-                + "+ two batches of full-size decodes",
+                + "peak RSS after the in-memory run and after the files run; RSS every few steps of the files run, and its slope "
+                + "once the sample memory is full (what reading more images costs: about 0 when memory is bounded)",
         });
 
         using var teacher = new UNet(3, Classes, 8, 4);

@@ -60,15 +60,14 @@ public sealed class FileSegmentationDataset : ISegmentationDataset
 
     private SegmentationSample Load(SamplePair pair)
     {
-        var image = RgbImageDecoder.Decode(pair.Image);
         var mask = DecodeMask(pair);
-        if (image.Height != mask.Height || image.Width != mask.Width)
+        var (rgb, height, width) = RgbImageDecoder.DecodeResized(pair.Image, size.Height, size.Width);
+        if (height != mask.Height || width != mask.Width)
         {
             throw new DatasetFileException(pair.Mask,
-                $"the mask is {mask.Width}×{mask.Height} but its image {pair.Image} is {image.Width}×{image.Height}.");
+                $"the mask is {mask.Width}×{mask.Height} but its image {pair.Image} is {width}×{height}.");
         }
 
-        var rgb = Resampler.ResizeRgb(image.Rgb, image.Height, image.Width, size.Height, size.Width);
         var labels = Resampler.ResizeNearest(mask.Values, mask.Height, mask.Width, size.Height, size.Width);
         return new SegmentationSample(rgb, labels, size.Height, size.Width);
     }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace DistillService.Core.Data.Imaging;
 
 /// <summary>
@@ -10,52 +12,77 @@ public static class Resampler
     /// Separable triangle filter whose support widens with the downscale factor (as PIL's BILINEAR):
     /// plain bilinear when enlarging, an area-like average when shrinking, so fine detail does not alias.
     /// </summary>
-    public static byte[] ResizeRgb(ReadOnlySpan<byte> rgb, int height, int width, int outHeight, int outWidth)
+    public static byte[] ResizeRgb(ReadOnlySpan<byte> rgb, int height, int width, int outHeight, int outWidth) =>
+        Resize(rgb, 3, height, width, outHeight, outWidth);
+
+    /// <summary>
+    /// <see cref="ResizeRgb"/> of interleaved RGBA (a decoder's own buffer) to RGB, alpha ignored: the same bytes as
+    /// dropping alpha first and resizing, without the full-size RGB copy.
+    /// </summary>
+    public static byte[] ResizeRgbaToRgb(ReadOnlySpan<byte> rgba, int height, int width, int outHeight, int outWidth) =>
+        Resize(rgba, 4, height, width, outHeight, outWidth);
+
+    private static byte[] Resize(ReadOnlySpan<byte> pixels, int channels, int height, int width, int outHeight, int outWidth)
     {
-        CheckSizes(rgb.Length, height * width * 3, outHeight, outWidth);
-        if (height == outHeight && width == outWidth) return rgb.ToArray();
+        CheckSizes(pixels.Length, height * width * channels, outHeight, outWidth);
+        if (height == outHeight && width == outWidth) return channels == 3 ? pixels.ToArray() : DropAlpha(pixels);
 
         var columns = FilterTaps.For(width, outWidth);
         var rows = FilterTaps.For(height, outHeight);
 
-        // Horizontal pass: height × outWidth × 3 floats.
-        var horizontal = new float[height * outWidth * 3];
-        for (var y = 0; y < height; y++)
+        // Horizontal pass: height × outWidth × 3 floats, in a pooled buffer (megabytes for a large photo, every sample).
+        var length = height * outWidth * 3;
+        var horizontal = ArrayPool<float>.Shared.Rent(length);
+        try
         {
-            var source = y * width * 3;
-            var target = y * outWidth * 3;
-            for (var x = 0; x < outWidth; x++)
+            for (var y = 0; y < height; y++)
             {
-                float r = 0, g = 0, b = 0;
-                var (start, count, offset) = columns.Span(x);
-                for (var t = 0; t < count; t++)
+                var source = y * width * channels;
+                var target = y * outWidth * 3;
+                for (var x = 0; x < outWidth; x++)
                 {
-                    var weight = columns.Weights[offset + t];
-                    var p = source + (start + t) * 3;
-                    r += rgb[p] * weight;
-                    g += rgb[p + 1] * weight;
-                    b += rgb[p + 2] * weight;
+                    float r = 0, g = 0, b = 0;
+                    var (start, count, offset) = columns.Span(x);
+                    for (var t = 0; t < count; t++)
+                    {
+                        var weight = columns.Weights[offset + t];
+                        var p = source + (start + t) * channels;
+                        r += pixels[p] * weight;
+                        g += pixels[p + 1] * weight;
+                        b += pixels[p + 2] * weight;
+                    }
+                    var o = target + x * 3;
+                    (horizontal[o], horizontal[o + 1], horizontal[o + 2]) = (r, g, b);
                 }
-                var o = target + x * 3;
-                (horizontal[o], horizontal[o + 1], horizontal[o + 2]) = (r, g, b);
             }
-        }
 
-        // Vertical pass into bytes.
-        var result = new byte[outHeight * outWidth * 3];
-        var rowLength = outWidth * 3;
-        for (var y = 0; y < outHeight; y++)
-        {
-            var (start, count, offset) = rows.Span(y);
-            var target = y * rowLength;
-            for (var i = 0; i < rowLength; i++)
+            // Vertical pass into bytes.
+            var result = new byte[outHeight * outWidth * 3];
+            var rowLength = outWidth * 3;
+            for (var y = 0; y < outHeight; y++)
             {
-                float sum = 0;
-                for (var t = 0; t < count; t++) sum += horizontal[(start + t) * rowLength + i] * rows.Weights[offset + t];
-                result[target + i] = (byte)Math.Clamp(MathF.Round(sum), 0f, 255f);
+                var (start, count, offset) = rows.Span(y);
+                var target = y * rowLength;
+                for (var i = 0; i < rowLength; i++)
+                {
+                    float sum = 0;
+                    for (var t = 0; t < count; t++) sum += horizontal[(start + t) * rowLength + i] * rows.Weights[offset + t];
+                    result[target + i] = (byte)Math.Clamp(MathF.Round(sum), 0f, 255f);
+                }
             }
+            return result;
         }
-        return result;
+        finally
+        {
+            ArrayPool<float>.Shared.Return(horizontal);
+        }
+    }
+
+    private static byte[] DropAlpha(ReadOnlySpan<byte> rgba)
+    {
+        var rgb = new byte[rgba.Length / 4 * 3];
+        for (int i = 0, o = 0; o < rgb.Length; i += 4, o += 3) (rgb[o], rgb[o + 1], rgb[o + 2]) = (rgba[i], rgba[i + 1], rgba[i + 2]);
+        return rgb;
     }
 
     /// <summary>Nearest neighbour, pixel centres aligned: labels are never blended into classes that are not there.</summary>

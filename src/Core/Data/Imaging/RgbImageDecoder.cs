@@ -17,15 +17,8 @@ public static class RgbImageDecoder
 
     public static RgbImage Decode(string path)
     {
-        using var codec = OpenCodec(path);
-        var (width, height) = (codec.Info.Width, codec.Info.Height);
-        // Unpremultiplied RGBA so a transparent pixel keeps its colour; alpha is then dropped.
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result != SKCodecResult.Success)
-            throw new DatasetFileException(path, $"the image could not be decoded ({result}).");
-
+        using var bitmap = DecodeRgba(path);
+        var (width, height) = (bitmap.Width, bitmap.Height);
         var rgba = bitmap.GetPixelSpan();
         var rgb = new byte[width * height * 3];
         for (int i = 0, o = 0; o < rgb.Length; i += 4, o += 3)
@@ -35,6 +28,30 @@ public static class RgbImageDecoder
             rgb[o + 2] = rgba[i + 2];
         }
         return new RgbImage(rgb, height, width);
+    }
+
+    /// <summary>
+    /// The image resized to <paramref name="outHeight"/>×<paramref name="outWidth"/> (<see cref="Resampler.ResizeRgb"/>,
+    /// the same bytes as <see cref="Decode"/> then resizing) and its original size. The full-size pixels stay in the
+    /// decoder's native buffer, freed on return: a training set of large photos leaves no full-size arrays for the GC.
+    /// </summary>
+    public static (byte[] Rgb, int Height, int Width) DecodeResized(string path, int outHeight, int outWidth)
+    {
+        using var bitmap = DecodeRgba(path);
+        return (Resampler.ResizeRgbaToRgb(bitmap.GetPixelSpan(), bitmap.Height, bitmap.Width, outHeight, outWidth), bitmap.Height, bitmap.Width);
+    }
+
+    private static SKBitmap DecodeRgba(string path)
+    {
+        using var codec = OpenCodec(path);
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        // Unpremultiplied RGBA so a transparent pixel keeps its colour; alpha is then dropped.
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.Success) return bitmap;
+        bitmap.Dispose();
+        throw new DatasetFileException(path, $"the image could not be decoded ({result}).");
     }
 
     private static SKCodec OpenCodec(string path)

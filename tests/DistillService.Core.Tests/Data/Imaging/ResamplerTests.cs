@@ -71,4 +71,41 @@ public sealed class ResamplerTests
 
         Assert.Equal(Resampler.ResizeRgb(rgb, 30, 40, 16, 16), Resampler.ResizeRgb(rgb, 30, 40, 16, 16));
     }
+
+    [Theory]
+    [InlineData(16, 16)]
+    [InlineData(30, 40)]
+    [InlineData(7, 31)]
+    [InlineData(64, 80)]
+    public void ResizingRgbaGivesTheSameBytesAsDroppingAlphaThenResizing(int height, int width)
+    {
+        var random = new Random(height * 100 + width);
+        var rgba = new byte[30 * 40 * 4];
+        random.NextBytes(rgba);
+        var rgb = rgba.Chunk(4).SelectMany(p => p.Take(3)).ToArray();
+
+        Assert.Equal(Resampler.ResizeRgb(rgb, 30, 40, height, width), Resampler.ResizeRgbaToRgb(rgba, 30, 40, height, width));
+    }
+
+    [Fact]
+    public void DecodingResizedGivesTheSameBytesAsDecodingThenResizing()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"resize-{Guid.NewGuid():N}.png");
+        var random = new Random(5);
+        var rgb = new byte[45 * 60 * 3];
+        random.NextBytes(rgb);
+        File.WriteAllBytes(path, DistillService.Core.Plots.RgbPng.Encode(rgb, 45, 60));
+        try
+        {
+            var image = RgbImageDecoder.Decode(path);
+            var (resized, height, width) = RgbImageDecoder.DecodeResized(path, 24, 32);
+
+            Assert.Equal((45, 60), (height, width));
+            Assert.Equal(Resampler.ResizeRgb(image.Rgb, 45, 60, 24, 32), resized);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
