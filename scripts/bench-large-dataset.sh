@@ -62,4 +62,4 @@ kill $api; wait $api 2>/dev/null || true
 trap - EXIT
 
 # A small sample memory (128 MiB: 256 samples at 512×256), so that the run fills it and the RSS plateau shows.
-"${bench[@]}" large-set --data "$data" --steps 60 --memo-mb 128
+"${bench[@]}" large-set --data "$data" --steps 100 --memo-mb 128

@@ -26,6 +26,41 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
     private const int Warmup = 2;
     private const int Classes = 19;
 
+    /// <summary>
+    /// <c>large_set_decode</c>: only the data side — samples read as the prefetcher reads them (batches in parallel),
+    /// with RSS and the managed heap every 10 batches, so a growth can be told apart from the trainer's memory.
+    /// </summary>
+    public int Decode(int images)
+    {
+        var scan = DatasetLayouts.Find("cityscapes")!.Scan(folder);
+        var pairs = scan.Splits["train"].Take(images).ToList();
+        var memoBytes = (long)memoMegabytes << 20;
+        var data = new FileSegmentationDataset(pairs, scan.Classes, scan.Labels, size, memoBytes);
+        var samples = new List<double[]>();
+        var clock = Stopwatch.StartNew();
+        for (var b = 0; b * batch < data.Count; b++)
+        {
+            Parallel.For(b * batch, Math.Min(data.Count, (b + 1) * batch), i => data.Get(i));
+            if ((b + 1) % 10 == 0)
+            {
+                var gc = GC.GetGCMemoryInfo();
+                samples.Add([(b + 1) * batch, Math.Round(ProcessStats.RssMiB() ?? 0), Math.Round(gc.HeapSizeBytes / 1048576.0),
+                    Math.Round(gc.TotalCommittedBytes / 1048576.0), GC.CollectionCount(2)]);
+            }
+        }
+        Report.Line(new
+        {
+            step = "large_set_decode",
+            images = data.Count,
+            imagesPerSecond = Report.Round(data.Count / clock.Elapsed.TotalSeconds),
+            sampleMemoryMiB = memoMegabytes,
+            imagesRssHeapCommittedGen2 = samples,
+            note = "samples decoded and resized in batches as the prefetcher does, no training; every 10 batches: images read, "
+                + "RSS MiB, managed heap MiB, GC committed MiB, gen-2 collections so far",
+        });
+        return 0;
+    }
+
     public int Run()
     {
         set_num_threads(threads);
@@ -40,7 +75,7 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         for (var i = 0; i < probe.Count; i++) probe.Get(i);
         var decodeMs = decodeClock.Elapsed.TotalMilliseconds / Math.Max(1, probe.Count);
         // In-memory first: its peak RSS is the model's and the trainer's; the files run adds the data pipeline's.
-        var (pure, _) = Train(new InMemoryDataset(files.Count, size, Classes), "memory");
+        var (pure, rssMemory) = Train(new InMemoryDataset(files.Count, size, Classes), "memory", rssEvery: Math.Max(1, steps / 10));
         var peakMemory = ProcessStats.PeakRssMiB() ?? 0;
         var (endToEnd, rss) = Train(files, "files", rssEvery: Math.Max(1, steps / 10));
         var peak = ProcessStats.PeakRssMiB() ?? 0;
@@ -68,6 +103,7 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
             sampleMemoryFullAtStep = fullAtStep,
             rssGrowthMiBPer100ImagesAfterFull = growthPer100Images is { } g ? Report.Round(g) : (double?)null,
             rssMiBByStep = rss.Select(r => new[] { r.Step, Math.Round(r.RssMiB) }).ToArray(),
+            rssMiBByStepInMemory = rssMemory.Select(r => new[] { r.Step, Math.Round(r.RssMiB) }).ToArray(),
             note = "Trainer (C8 D4, cross-entropy, augmented) on the first pass over the files (decode + resize in the prefetcher) "
                 + "vs the same on in-memory samples (run first); decodeMsPerImage: one PNG pair decoded and resized on one thread; "
                 + "peak RSS after the in-memory run and after the files run; RSS every few steps of the files run, and its slope "

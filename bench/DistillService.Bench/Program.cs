@@ -23,6 +23,9 @@ return command switch
         Environment.GetEnvironmentVariable("DISTILL_API_KEY")),
     "street-scenes" => StreetScenes.Run(Option("out", "runs/street-scenes"), int.Parse(Option("train", "2800")),
         int.Parse(Option("val", "200")), int.Parse(Option("width", "2048")), int.Parse(Option("height", "1024")), int.Parse(Option("seed", "1"))),
+    "large-set-decode" => new LargeDataset(Option("data", "runs/street-scenes"),
+        new DistillService.Core.Specs.ImageSize(int.Parse(Option("width", "512")), int.Parse(Option("height", "256"))),
+        int.Parse(Option("batch", "8")), 0, 1, 0, int.Parse(Option("memo-mb", "512"))).Decode(int.Parse(Option("images", "800"))),
     "large-set" => new LargeDataset(Option("data", "runs/street-scenes"),
         new DistillService.Core.Specs.ImageSize(int.Parse(Option("width", "512")), int.Parse(Option("height", "256"))),
         int.Parse(Option("batch", "8")), int.Parse(Option("steps", "30")), int.Parse(Option("threads", "2")),
@@ -44,6 +47,7 @@ static int Usage()
                DistillService.Bench poll-latency [--url http://127.0.0.1:5080] [--rate 100] [--seconds 20]
                DistillService.Bench street-scenes [--out runs/street-scenes] [--train 2800] [--val 200] [--width 2048] [--height 1024]
                DistillService.Bench large-set [--data runs/street-scenes] [--width 512] [--height 256] [--batch 8] [--steps 30] [--threads 2] [--cache-images 64] [--memo-mb 512]
+               DistillService.Bench large-set-decode [--data runs/street-scenes] [--images 800] [--memo-mb 512] (data side only)
         """);
     return 2;
 }
