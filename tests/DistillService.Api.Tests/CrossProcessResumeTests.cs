@@ -26,8 +26,9 @@ public sealed class CrossProcessResumeTests(PostgresFixture postgres, ITestOutpu
         var settings = DistillApiFactory.Production(await postgres.CreateDatabaseAsync("resume"), new Dictionary<string, string?>
         {
             ["Worker:InvisibilityTimeout"] = "00:00:06",
-            // Long enough epochs (and a long enough cache job) to be interrupted in the middle.
-            ["Datasets:SyntheticTrainCount"] = kind == "cache" ? "1536" : "256",
+            // Long enough epochs (and a long enough cache job) to be interrupted in the middle even on an idle fast machine,
+            // where progress (written once a second) may be read a second late: a cache of 1,536 images took 1 s there.
+            ["Datasets:SyntheticTrainCount"] = kind == "cache" ? "12288" : "512",
             ["Torch:Threads"] = "1",
         });
         using var api = new DistillApiFactory(settings);
