@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test. First installs, when missing, the two Debian packages the tests drive (never a running service):
+# Runs every test. First installs, when missing, what the tests drive (never a running service):
 #   postgresql  - server binaries; the PostgreSQL tests start their own throwaway cluster (initdb + pg_ctl on a free port)
 #   chromium    - the headless browser the Swagger UI test drives with Playwright (Playwright never downloads one)
+#   s3rver      - an S3-compatible server (npm, into .tools/s3rver) for the object-store blob tests; if it cannot be
+#                 installed (no npm registry), those tests are skipped and say why
 # Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Pipeline).
 set -euo pipefail
 
@@ -34,6 +36,13 @@ fi
 
 if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
   apt_install chromium
+fi
+
+if [ -z "${S3RVER_PATH:-}" ] && [ ! -x .tools/s3rver/node_modules/.bin/s3rver ]; then
+  command -v npm >/dev/null 2>&1 || apt_install npm || true
+  echo "test.sh: installing s3rver into .tools/s3rver (needed by the tests, see the comment at the top)" >&2
+  npm install --prefix .tools/s3rver --no-audit --no-fund --loglevel=error s3rver@3.7.1 >&2 \
+    || echo "test.sh: could not install s3rver; the S3 blob store tests will be skipped" >&2
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

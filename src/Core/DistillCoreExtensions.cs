@@ -102,7 +102,9 @@ public static class DistillCoreExtensions
         }
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<DistillDbContext>>().CreateDbContext());
-        services.AddSingleton(new BlobStore(Path.Combine(dataRoot, "blobs")));
+        services.AddSingleton<IBlobStore>(storage.Blobs == BlobStoreKind.S3
+            ? new S3BlobStore(storage.S3, Path.Combine(dataRoot, "staging"))
+            : new FileBlobStore(Path.Combine(dataRoot, "blobs")));
         services.AddSingleton(new DatasetFolders(DatasetsRoot(storage, dataRoot, builder.Environment.ContentRootPath)));
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<IDatabaseSeed, BuiltInDatasetsSeed>();

@@ -1,3 +1,4 @@
+using DistillService.Core.Training;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -30,7 +31,7 @@ public sealed class DiskFullTests
         Assert.Contains("bytes free", refused.GetProperty("error").GetString());
         Assert.Empty(Directory.EnumerateFiles(disk.Path, "*.tmp", SearchOption.AllDirectories));
         Assert.Empty((await client.GetFromJsonAsync<JsonElement[]>($"{location}/artifacts"))!);
-        var blobs = factory.Services.GetRequiredService<BlobStore>();
+        var blobs = factory.Services.GetRequiredService<IBlobStore>();
         var jobId = Guid.Parse(refused.GetProperty("id").GetString()!);
         if (blobs.TryReadAllBytes(BlobKeys.Checkpoint(jobId)) is { } checkpoint) CheckpointSerializer.Deserialize(checkpoint);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);

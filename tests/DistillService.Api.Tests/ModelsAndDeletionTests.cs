@@ -50,7 +50,7 @@ public sealed class ModelsAndDeletionTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(onnx)).StatusCode);
 
         // The cache alone first: its shards go, the rest of the pipeline stays.
-        var blobs = factory.Services.GetRequiredService<BlobStore>();
+        var blobs = factory.Services.GetRequiredService<IBlobStore>() as FileBlobStore ?? throw new InvalidOperationException("These tests need the folder store.");
         var cacheFolder = blobs.ResolvePath(BlobKeys.Cache(Guid.Parse(ids["cache"])));
         var cacheBytes = Directory.EnumerateFiles(cacheFolder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         var deleted = await (await client.DeleteAsync($"/api/jobs/{ids["cache"]}")).Content.ReadFromJsonAsync<JsonElement>();
@@ -112,7 +112,7 @@ public sealed class ModelsAndDeletionTests
         await File.WriteAllBytesAsync(Path.Combine(victimFolder, "inside.bin"), new byte[7000]);
 
         var teacher = await JobRows.SucceededTeacherAsync(factory);
-        var blobs = factory.Services.GetRequiredService<BlobStore>();
+        var blobs = factory.Services.GetRequiredService<IBlobStore>() as FileBlobStore ?? throw new InvalidOperationException("These tests need the folder store.");
         blobs.Write(BlobKeys.Artifact(teacher, "weights.bin"), new byte[100]);
         var folder = blobs.ResolvePath(BlobKeys.JobFolder(teacher));
         File.CreateSymbolicLink(Path.Combine(folder, "linked-file"), victimFile);
@@ -139,7 +139,7 @@ public sealed class ModelsAndDeletionTests
         factory.CreateClient();
         var old = await JobRows.SucceededTeacherAsync(factory, finishedAgo: TimeSpan.FromDays(3));
         var recent = await JobRows.SucceededTeacherAsync(factory, finishedAgo: TimeSpan.FromHours(1));
-        var blobs = factory.Services.GetRequiredService<BlobStore>();
+        var blobs = factory.Services.GetRequiredService<IBlobStore>() as FileBlobStore ?? throw new InvalidOperationException("These tests need the folder store.");
         foreach (var job in new[] { old, recent })
         {
             blobs.Write(BlobKeys.Checkpoint(job), new byte[3000]);

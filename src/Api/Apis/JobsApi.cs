@@ -176,7 +176,7 @@ public static class JobsApi
     }
 
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadArtifact(
-        Guid id, string name, DistillDbContext db, BlobStore blobs, CancellationToken cancellationToken)
+        Guid id, string name, DistillDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
     {
         // The name only selects a row; the file path comes from the key the service stored.
         var artifact = await db.Artifacts.AsNoTracking()

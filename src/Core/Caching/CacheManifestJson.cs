@@ -1,3 +1,4 @@
+using System.Text;
 using System.Security.Cryptography;
 using DistillService.Core.Specs;
 using System.Diagnostics.CodeAnalysis;
@@ -46,19 +47,29 @@ public static class CacheManifestJson
     /// <summary>Loads <c>manifest.json</c> from a cache folder, checked against <c>manifest.sha256</c>.</summary>
     public static CacheManifest Load(string directory)
     {
-        var path = Path.Combine(directory, CacheFormat.ManifestFileName);
         if (!Directory.Exists(directory)) throw new InvalidDataException($"There is no teacher-output cache at {directory}.");
-        if (!File.Exists(path)) throw new InvalidDataException($"The cache at {directory} has no {CacheFormat.ManifestFileName}; it is incomplete or not a cache.");
-        var bytes = File.ReadAllBytes(path);
+        var path = Path.Combine(directory, CacheFormat.ManifestFileName);
         var hashPath = Path.Combine(directory, CacheFormat.ManifestHashFileName);
-        var recorded = File.Exists(hashPath) ? File.ReadAllText(hashPath).Trim() : null;
-        if (recorded != Hash(bytes))
+        return Load(File.Exists(path) ? File.ReadAllBytes(path) : null, File.Exists(hashPath) ? File.ReadAllBytes(hashPath) : null, directory);
+    }
+
+    /// <summary>
+    /// Parses manifest bytes read from anywhere (a folder, an object store), checked against the recorded hash;
+    /// null bytes mean the file is not there. <paramref name="location"/> names the cache in messages.
+    /// </summary>
+    public static CacheManifest Load(byte[]? manifestBytes, byte[]? recordedHashBytes, string location)
+    {
+        var path = $"{location}/{CacheFormat.ManifestFileName}";
+        if (manifestBytes is null)
+            throw new InvalidDataException($"The cache at {location} has no {CacheFormat.ManifestFileName}; it is incomplete or not a cache.");
+        var recorded = recordedHashBytes is null ? null : Encoding.UTF8.GetString(recordedHashBytes).Trim();
+        if (recorded != Hash(manifestBytes))
         {
             throw new InvalidDataException(recorded is null
-                ? $"The cache at {directory} has no {CacheFormat.ManifestHashFileName}; it was not written by this version or is incomplete. Cache again (POST /api/jobs/cache)."
+                ? $"The cache at {location} has no {CacheFormat.ManifestHashFileName}; it was not written by this version or is incomplete. Cache again (POST /api/jobs/cache)."
                 : $"The cache manifest {path} does not match its recorded hash: it changed after the cache was written. Cache again (POST /api/jobs/cache).");
         }
-        return Parse(bytes, path);
+        return Parse(manifestBytes, path);
     }
 
     private static void Validate(CacheManifest m, string source)

@@ -3,7 +3,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using DistillService.Core.Data;
-using Microsoft.Win32.SafeHandles;
+using DistillService.Core.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -13,12 +13,13 @@ namespace DistillService.Core.Caching;
 /// <summary>
 /// Reads a finished teacher-output cache: decodes batches of entries to full-resolution class distributions and
 /// checks each entry's SHA-256 the first time it is read (<see cref="VerifyAll"/> checks all of them again). Safe to
-/// use from several threads; shards are read with positional reads on handles opened once.
+/// use from several threads; shards are read with positional reads (file handles opened once, or ranged requests to
+/// an object store).
 /// </summary>
 public sealed class TeacherCacheReader : IDisposable
 {
     private readonly string directory;
-    private readonly Dictionary<string, SafeFileHandle> shards;
+    private readonly Dictionary<string, IBlobRanges> shards;
     private readonly Dictionary<string, byte[][]> checksums;
     // Entries already checked by this reader. Shards are written once and fsynced, so hashing an entry again in every
     // epoch (1.5 MB per 128² batch of 8) would only spend CPU that the training step shares.
@@ -27,7 +28,7 @@ public sealed class TeacherCacheReader : IDisposable
     private readonly int indexBytes;
     private bool disposed;
 
-    private TeacherCacheReader(string directory, CacheManifest manifest, Dictionary<string, SafeFileHandle> shards)
+    private TeacherCacheReader(string directory, CacheManifest manifest, Dictionary<string, IBlobRanges> shards)
     {
         this.directory = directory;
         this.shards = shards;
@@ -55,25 +56,46 @@ public sealed class TeacherCacheReader : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var full = Path.GetFullPath(directory);
         var manifest = CacheManifestJson.Load(full);
-        var handles = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
+        return OpenShards(manifest, full, shard =>
+        {
+            var path = Path.Combine(full, shard);
+            return File.Exists(path) ? new FileRanges(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read)) : null;
+        });
+    }
+
+    /// <summary>As <see cref="Open(string)"/> for the cache a blob store holds under <paramref name="folderKey"/>.</summary>
+    public static TeacherCacheReader Open(IBlobStore blobs, string folderKey)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        if (blobs.LocalFolder(folderKey) is { } folder) return Open(folder);
+        var location = blobs.Describe(folderKey);
+        var manifestBytes = blobs.TryReadAllBytes($"{folderKey}/{CacheFormat.ManifestFileName}");
+        if (manifestBytes is null && blobs.FolderBytes(folderKey) == 0)
+            throw new InvalidDataException($"There is no teacher-output cache at {location}.");
+        var manifest = CacheManifestJson.Load(manifestBytes, blobs.TryReadAllBytes($"{folderKey}/{CacheFormat.ManifestHashFileName}"), location);
+        return OpenShards(manifest, location, shard =>
+            blobs.Exists($"{folderKey}/{shard}") ? blobs.OpenRanges($"{folderKey}/{shard}") : null);
+    }
+
+    private static TeacherCacheReader OpenShards(CacheManifest manifest, string location, Func<string, IBlobRanges?> open)
+    {
+        var opened = new Dictionary<string, IBlobRanges>(StringComparer.Ordinal);
         try
         {
             foreach (var group in manifest.Splits.Values.SelectMany(s => s.Entries).GroupBy(e => e.Shard, StringComparer.Ordinal))
             {
-                var path = Path.Combine(full, group.Key);
-                if (!File.Exists(path)) throw new InvalidDataException($"The cache at {full} is missing its shard {group.Key}.");
-                var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                handles.Add(group.Key, handle);
+                var shard = open(group.Key) ?? throw new InvalidDataException($"The cache at {location} is missing its shard {group.Key}.");
+                opened.Add(group.Key, shard);
                 var needed = group.Max(e => e.Offset + e.Length);
-                var length = RandomAccess.GetLength(handle);
+                var length = shard.Length;
                 if (length < needed)
-                    throw new InvalidDataException($"Shard {group.Key} of the cache at {full} has {length} bytes; its entries need {needed}.");
+                    throw new InvalidDataException($"Shard {group.Key} of the cache at {location} has {length} bytes; its entries need {needed}.");
             }
-            return new TeacherCacheReader(full, manifest, handles);
+            return new TeacherCacheReader(location, manifest, opened);
         }
         catch
         {
-            foreach (var handle in handles.Values) handle.Dispose();
+            foreach (var shard in opened.Values) shard.Dispose();
             throw;
         }
     }
@@ -189,7 +211,7 @@ public sealed class TeacherCacheReader : IDisposable
     {
         if (disposed) return;
         disposed = true;
-        foreach (var handle in shards.Values) handle.Dispose();
+        foreach (var shard in shards.Values) shard.Dispose();
     }
 
     private CacheSplit Split(string split)
@@ -221,9 +243,14 @@ public sealed class TeacherCacheReader : IDisposable
 
     private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, IncrementalHash hash, bool always = false)
     {
-        var shard = shards[entry.Shard];
-        ReadExactly(shard, values, entry.Offset, split, entry);
-        ReadExactly(shard, classes, entry.Offset + values.Length, split, entry);
+        try
+        {
+            shards[entry.Shard].ReadExactly(values, classes, entry.Offset);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"cache entry {split}/{entry.Index} is cut short in shard {entry.Shard} of {directory}.");
+        }
         // Every read, not only the first: a class id ≥ K would index past the decoded map (on a GPU, scatter_ with a bad
         // index kills the CUDA context), whatever the checksum said earlier.
         if (TensorPrimitives.Max<byte>(classes) >= Manifest.NumClasses)
@@ -245,17 +272,5 @@ public sealed class TeacherCacheReader : IDisposable
                 + "the cache is corrupt and must be rebuilt.");
         }
         Volatile.Write(ref checkedBefore, true);
-    }
-
-    private void ReadExactly(SafeFileHandle shard, Span<byte> target, long offset, string split, CacheEntry entry)
-    {
-        while (target.Length > 0)
-        {
-            var read = RandomAccess.Read(shard, target, offset);
-            if (read == 0)
-                throw new InvalidDataException($"cache entry {split}/{entry.Index} is cut short in shard {entry.Shard} of {directory}.");
-            target = target[read..];
-            offset += read;
-        }
     }
 }

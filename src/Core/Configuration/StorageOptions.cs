@@ -4,12 +4,20 @@ namespace DistillService.Core.Configuration;
 
 public enum StorageProvider { Sqlite, Postgres }
 
+/// <summary>Where blobs (checkpoints, artifacts, caches) live: a folder under DataRoot, or an S3-compatible bucket.</summary>
+public enum BlobStoreKind { Folder, S3 }
+
 /// <summary>Section "Storage": where records, queue and blobs live.</summary>
 public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    public BlobStoreKind Blobs { get; set; } = BlobStoreKind.Folder;
+
+    /// <summary>The bucket when <see cref="Blobs"/> is <see cref="BlobStoreKind.S3"/>.</summary>
+    public S3BlobOptions S3 { get; set; } = new();
 
     /// <summary>Holds the SQLite files, blobs and datasets. Relative paths are taken from the content root.</summary>
     [Required]

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace DistillService.Core.Jobs;
 
 /// <summary>Stores a job's output file and indexes it (name, size, SHA-256); publishing again replaces both.</summary>
-public sealed class ArtifactPublisher(IDbContextFactory<DistillDbContext> dbFactory, BlobStore blobs)
+public sealed class ArtifactPublisher(IDbContextFactory<DistillDbContext> dbFactory, IBlobStore blobs)
 {
     public ArtifactRecord Publish(Guid jobId, string name, string contentType, ReadOnlySpan<byte> data)
     {

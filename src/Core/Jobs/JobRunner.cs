@@ -10,7 +10,7 @@ namespace DistillService.Core.Jobs;
 /// which retries (the job resumes from its checkpoint) and, when the retries are spent, deletes the
 /// Hangfire job so that pipeline continuations still run and see the failure.
 /// </summary>
-public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, BlobStore blobs, ILogger<JobRunner> logger)
+public sealed class JobRunner(JobLifecycle lifecycle, JobScheduler scheduler, IBlobStore blobs, ILogger<JobRunner> logger)
 {
     /// <summary>Hangfire retries after an infrastructure failure; see <see cref="JobExecutor"/>'s AutomaticRetry.</summary>
     public const int Retries = 2;

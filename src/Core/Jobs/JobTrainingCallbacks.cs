@@ -17,7 +17,7 @@ public sealed class JobTrainingCallbacks(
     Guid jobId,
     int batchSize,
     IDbContextFactory<DistillDbContext> dbFactory,
-    BlobStore blobs,
+    IBlobStore blobs,
     ILogger logger) : ITrainingCallbacks
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);

@@ -27,7 +27,7 @@ internal sealed record TrainedModelSpec(ModelSpec Model, TrainingSpec Training);
 
 /// <summary>Loads the weights a teacher or distillation job produced, for caching, online teaching and reports.</summary>
 public sealed class TrainedModelLoader(
-    IDbContextFactory<DistillDbContext> dbFactory, BlobStore blobs, DatasetCatalog datasets)
+    IDbContextFactory<DistillDbContext> dbFactory, IBlobStore blobs, DatasetCatalog datasets)
 {
     public LoadedModel Load(Guid jobId, string device)
     {

@@ -85,12 +85,18 @@ public sealed class HostProcess : IAsyncDisposable
         lock (output) output.AppendLine(line);
     }
 
-    private static string AssemblyPath(string project)
+    /// <summary>The folder that holds DistillService.sln, above the test's build output.</summary>
+    public static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "DistillService.sln")))
             directory = directory.Parent;
-        if (directory is null) throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+        return directory?.FullName ?? throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+
+    private static string AssemblyPath(string project)
+    {
+        var directory = new DirectoryInfo(RepositoryRoot());
 #if DEBUG
         const string configuration = "Debug";
 #else

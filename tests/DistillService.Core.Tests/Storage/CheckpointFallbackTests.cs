@@ -11,12 +11,12 @@ namespace DistillService.Core.Tests.Storage;
 public sealed class CheckpointFallbackTests : IDisposable
 {
     private readonly SqliteTestDatabase database = new();
-    private readonly BlobStore blobs;
+    private readonly FileBlobStore blobs;
     private readonly Guid jobId;
 
     public CheckpointFallbackTests()
     {
-        blobs = new BlobStore(database.BlobRoot);
+        blobs = new FileBlobStore(database.BlobRoot);
         var job = JobRecords.New(JobKinds.Teacher, "synthetic-shapes", new { }, "cpu", 3, null);
         jobId = job.Id;
         using var db = database.CreateDbContext();

@@ -27,7 +27,7 @@ public sealed record CacheResult(
 public sealed class CacheJobKind(
     IDbContextFactory<DistillDbContext> dbFactory,
     TrainedModelLoader models,
-    BlobStore blobs,
+    IBlobStore blobs,
     DatasetCatalog datasets,
     JobTrainingCallbacksFactory callbacks,
     IOptions<WorkerOptions> worker,
@@ -133,12 +133,24 @@ public sealed class CacheJobKind(
 
         var progress = callbacks.For(job.Id, 1);
         var clock = Stopwatch.StartNew();
-        var result = TeacherCacheWriter.Write(
-            teacher.Model, splits, spec.ToCacheSpec(), identity, blobs.ResolvePath(BlobKeys.Cache(job.Id)),
-            DeviceResolver.Resolve(device), BatchSize,
-            (done, total) => progress.ReportProgress(new TrainingProgress(
-                1, 1, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), double.NaN)),
-            cancellationToken, spec.Temperature);
+        var key = BlobKeys.Cache(job.Id);
+        var folder = blobs.StagingFolder(key);
+        var remote = blobs.LocalFolder(key) is null;
+        CacheWriteResult result;
+        try
+        {
+            result = TeacherCacheWriter.Write(
+                teacher.Model, splits, spec.ToCacheSpec(), identity, folder, DeviceResolver.Resolve(device), BatchSize,
+                (done, total) => progress.ReportProgress(new TrainingProgress(
+                    1, 1, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), double.NaN)),
+                cancellationToken, spec.Temperature);
+            // An object store gets the finished folder's files, the manifest last: until it lands there is no cache.
+            if (remote) CacheUpload.Publish(blobs, folder, key, result.Manifest);
+        }
+        finally
+        {
+            if (remote && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
 
         logger.LogInformation(
             "Cache job {JobId}: {Bytes} bytes ({BytesPerImage:N0} per image), KL {Kl:E3} (at T = {Temperature}: {KlAtT:E3}), argmax agreement {Agreement:P2}",

@@ -33,7 +33,7 @@ public sealed record ModelEntry(
     DistillationSpec? Distillation, Guid? PipelineId, string? PipelineRole);
 
 /// <summary>The models of succeeded jobs, read from the job records and the blob store.</summary>
-public sealed class ModelCatalog(IDbContextFactory<DistillDbContext> dbFactory, DatasetCatalog datasets, BlobStore blobs, JobKindRegistry kinds)
+public sealed class ModelCatalog(IDbContextFactory<DistillDbContext> dbFactory, DatasetCatalog datasets, IBlobStore blobs, JobKindRegistry kinds)
 {
     /// <param name="role">teacher, student, or null for both.</param>
     public IReadOnlyList<ModelEntry> List(string? datasetId, string? role)

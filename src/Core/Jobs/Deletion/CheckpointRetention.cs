@@ -11,7 +11,7 @@ namespace DistillService.Core.Jobs.Deletion;
 /// ago: a finished job never resumes, and a checkpoint (weights and optimiser state) is the largest file a training job
 /// leaves besides a cache. Artifacts stay.
 /// </summary>
-public sealed class CheckpointRetention(IDbContextFactory<DistillDbContext> dbFactory, BlobStore blobs, IOptions<StorageOptions> storage)
+public sealed class CheckpointRetention(IDbContextFactory<DistillDbContext> dbFactory, IBlobStore blobs, IOptions<StorageOptions> storage)
 {
     /// <returns>The checkpoint files removed (the last and the previous one of each job) and their bytes.</returns>
     public (int Checkpoints, long Bytes) RemoveExpired(DateTime utcNow)
@@ -25,10 +25,9 @@ public sealed class CheckpointRetention(IDbContextFactory<DistillDbContext> dbFa
         var (count, bytes) = (0, 0L);
         foreach (var key in expired.SelectMany(id => new[] { BlobKeys.Checkpoint(id), BlobKeys.PreviousCheckpoint(id) }))
         {
-            var file = new FileInfo(blobs.ResolvePath(key));
-            if (!file.Exists || file.LinkTarget is not null) continue;
-            bytes += file.Length;
-            file.Delete();
+            if (blobs.Length(key) is not { } length) continue;
+            bytes += length;
+            blobs.Delete(key);
             count++;
         }
         return (count, bytes);

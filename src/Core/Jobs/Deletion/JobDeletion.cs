@@ -13,7 +13,7 @@ public sealed record DeletionReport(Guid? PipelineId, IReadOnlyList<Guid> JobIds
 /// cache shards. Refused with a <see cref="ConflictException"/> while the job, or anything that depends on it, is queued
 /// or running. The records go first, so a failure half-way leaves unreferenced files, never records without files.
 /// </summary>
-public sealed class JobDeletion(IDbContextFactory<DistillDbContext> dbFactory, BlobStore blobs)
+public sealed class JobDeletion(IDbContextFactory<DistillDbContext> dbFactory, IBlobStore blobs)
 {
     /// <summary>Null when there is no such job.</summary>
     public DeletionReport? DeleteJob(Guid id)

@@ -25,7 +25,7 @@ public sealed class DistillJobKind(
     TrainedModelLoader models,
     StudentArtifacts studentArtifacts,
     ChartPublisher charts,
-    BlobStore blobs,
+    IBlobStore blobs,
     DatasetCatalog datasets,
     JobTrainingCallbacksFactory callbacks,
     IOptions<WorkerOptions> worker,
@@ -188,7 +188,7 @@ public sealed class DistillJobKind(
         }
 
         var cacheId = spec.CacheJobId ?? throw new InvalidDataException("An offline distill job has no cache.");
-        var reader = TeacherCacheReader.Open(blobs.ResolvePath(BlobKeys.Cache(cacheId)));
+        var reader = TeacherCacheReader.Open(blobs, BlobKeys.Cache(cacheId));
         try
         {
             var expected = datasets.Fingerprint(spec.DatasetId, imageSize);

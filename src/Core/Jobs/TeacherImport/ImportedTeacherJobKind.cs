@@ -17,7 +17,7 @@ namespace DistillService.Core.Jobs.TeacherImport;
 /// </summary>
 public sealed class ImportedTeacherJobKind(
     DatasetCatalog datasets,
-    BlobStore blobs,
+    IBlobStore blobs,
     ArtifactPublisher artifacts,
     ModelExports exports,
     IOptions<WorkerOptions> worker,

@@ -13,7 +13,7 @@ namespace DistillService.Core.Jobs.TeacherImport;
 /// Turns an uploaded safetensors file and its spec into a queued import job. Everything is checked before anything is
 /// written (spec, file format, architecture, values); a refusal leaves no record and no blob behind.
 /// </summary>
-public sealed class TeacherImporter(DatasetCatalog datasets, BlobStore blobs, JobSubmitter submitter)
+public sealed class TeacherImporter(DatasetCatalog datasets, IBlobStore blobs, JobSubmitter submitter)
 {
     public const string SpecField = "spec";
     public const string WeightsField = "weights";

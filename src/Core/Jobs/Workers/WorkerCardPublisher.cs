@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace DistillService.Core.Jobs.Workers;
 
 /// <summary>Writes this job server's <see cref="WorkerCard"/> when it starts and removes it when it stops.</summary>
-internal sealed class WorkerCardPublisher(BlobStore blobs, IOptions<WorkerOptions> worker, IOptions<TorchOptions> torch) : IHostedService
+internal sealed class WorkerCardPublisher(IBlobStore blobs, IOptions<WorkerOptions> worker, IOptions<TorchOptions> torch) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ public sealed record LiveWorker(
     DateTime? LastHeartbeat, Guid? CurrentJobId, string? CurrentJobKind);
 
 /// <summary>The job servers that are alive now, from Hangfire's server list (heartbeats) and the workers' cards.</summary>
-public sealed class WorkerDirectory(JobStorage storage, BlobStore blobs, IDbContextFactory<DistillDbContext> dbFactory)
+public sealed class WorkerDirectory(JobStorage storage, IBlobStore blobs, IDbContextFactory<DistillDbContext> dbFactory)
 {
     /// <summary>A server whose heartbeat is older than this is taken for dead (Hangfire beats every 30 s).</summary>
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMinutes(2);

@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DistillService.Core.Training;
 
-namespace DistillService.Core.Storage;
+namespace DistillService.Core.Training;
 
 /// <summary>
 /// One file per checkpoint: a header, the length-prefixed parts and a SHA-256 trailer, so a

@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using DistillService.Core.Metrics;
-using DistillService.Core.Storage;
 using DistillService.Core.Training;
 
-namespace DistillService.Core.Tests.Storage;
+namespace DistillService.Core.Tests.Training;
 
 public sealed class CheckpointSerializerTests
 {

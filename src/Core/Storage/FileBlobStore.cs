@@ -11,9 +11,9 @@ public sealed record BlobInfo(string Key, long Bytes, string Sha256);
 /// (<c>jobs/{jobId}/…</c>). Writes go to a temporary name and are renamed into place, so a
 /// reader never sees a half-written file and a crashed writer leaves nothing that looks complete.
 /// </summary>
-public sealed partial class BlobStore
+public sealed partial class FileBlobStore : IBlobStore
 {
-    public BlobStore(string root)
+    public FileBlobStore(string root)
     {
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Root);
@@ -24,8 +24,7 @@ public sealed partial class BlobStore
     public BlobInfo Write(string key, ReadOnlySpan<byte> data)
     {
         var path = ResolvePath(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        var temp = NewTemporaryPath(path);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -37,8 +36,7 @@ public sealed partial class BlobStore
         }
         catch (IOException e)
         {
-            // Disk full, quota, I/O error: the old blob (if any) stays as it was and the temporary file goes.
-            throw new IOException($"Could not store {key} ({data.Length:N0} bytes; {AvailableBytes():N0} bytes free): {e.Message}", e);
+            throw StoreFailed(key, data.Length, e);
         }
         finally
         {
@@ -47,7 +45,70 @@ public sealed partial class BlobStore
         return new BlobInfo(key, data.Length, Convert.ToHexStringLower(SHA256.HashData(data)));
     }
 
+    public BlobInfo WriteFile(string key, string localPath)
+    {
+        var path = ResolvePath(key);
+        var temp = NewTemporaryPath(path);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long length = 0;
+        try
+        {
+            using (var source = File.OpenRead(localPath))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                var buffer = new byte[1 << 20];
+                int read;
+                while ((read = source.Read(buffer)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    file.Write(buffer, 0, read);
+                    length += read;
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw StoreFailed(key, length, e);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        return new BlobInfo(key, length, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    private static string NewTemporaryPath(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return $"{path}.{Guid.NewGuid():N}.tmp";
+    }
+
+    // Disk full, quota, I/O error: the old blob (if any) stays as it was and the temporary file goes.
+    private IOException StoreFailed(string key, long length, IOException e) =>
+        new($"Could not store {key} ({length:N0} bytes; {AvailableBytes():N0} bytes free): {e.Message}", e);
+
     public bool Exists(string key) => File.Exists(ResolvePath(key));
+
+    public long? Length(string key)
+    {
+        var file = new FileInfo(ResolvePath(key));
+        return file.Exists && file.LinkTarget is null ? file.Length : null;
+    }
+
+    public IBlobRanges OpenRanges(string key)
+    {
+        var path = ResolvePath(key);
+        if (!File.Exists(path)) throw new FileNotFoundException($"There is no blob {key} at {path}.", path);
+        return new FileRanges(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read));
+    }
+
+    public string? LocalFolder(string folderKey) => ResolvePath(folderKey);
+
+    public string StagingFolder(string folderKey) => ResolvePath(folderKey);
+
+    public string Describe(string key) => ResolvePath(key);
 
     /// <summary>
     /// Removes the temporary files a process killed mid-write left in a folder (never visible as blobs, but they take
