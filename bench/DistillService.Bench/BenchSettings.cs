@@ -40,7 +40,8 @@ internal sealed record BenchSettings(
             RssSteps: Integer("rss-steps", 0),
             Rounds: Integer("rounds", 2),
             // The cache the offline lines write and read: the service's default unless asked for another form.
-            Cache: new CacheSpec(Integer("cache-top-k", 4), Option("cache-precision", "fp16"), Integer("cache-scale", 1)));
+            Cache: new CacheSpec(Integer("cache-top-k", 4), Option("cache-precision", "fp16"), Integer("cache-scale", 1),
+                ExactArgmax: Option("cache-exact-argmax", "false") == "true"));
         settings.Validate();
         return settings;
     }

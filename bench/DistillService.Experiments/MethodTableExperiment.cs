@@ -46,7 +46,7 @@ internal static class MethodTableExperiment
                 var spec = variant.ToSpec();
                 var signal = variant.Method == StudentVariant.Baseline ? null : signals.For(variant.Mode,
                     DistillationMethods.TeacherNeeds(spec).HasFlag(TeacherOutputKinds.Logits) ? CacheForms.Logits : CacheForms.TopK,
-                    spec.Temperature, variant.TopK, variant.Precision ?? CachePrecisions.Fp16, variant.Scale ?? 1);
+                    spec.Temperature, variant.TopK, variant.Precision ?? CachePrecisions.Fp16, variant.Scale ?? 1, variant.ExactArgmax);
                 using var objective = DistillationMethods.CreateObjective(spec, new ObjectiveContext(
                     ClassWeights.For(training, train, CPU), seed, student.BaseChannels << student.Depth, signal?.FeatureChannels ?? 0));
                 using var outcome = new Trainer(new TrainerOptions(student, training, "cpu", numClasses))

@@ -8,21 +8,22 @@ namespace DistillService.Experiments;
 /// offline student, the cache it reads (k, precision, scale; null: the table's --top-k, fp16, full resolution).
 /// </summary>
 internal sealed record StudentVariant(
-    string Method, string Mode, double Alpha, double Beta, double Temperature, int? TopK = null, string? Precision = null, int? Scale = null)
+    string Method, string Mode, double Alpha, double Beta, double Temperature, int? TopK = null, string? Precision = null, int? Scale = null,
+    bool ExactArgmax = false)
 {
     public const string Baseline = "baseline";
 
-    public bool HasOwnCache => TopK is not null || Precision is not null || Scale is not null;
+    public bool HasOwnCache => TopK is not null || Precision is not null || Scale is not null || ExactArgmax;
 
     public string Label => Method == Baseline ? Baseline
         : $"{Method} ({Mode}, α={Alpha:0.##}, β={Beta:0.##}, T={Temperature:0.##}"
-          + (HasOwnCache ? $", cache k={TopK?.ToString(CultureInfo.InvariantCulture) ?? "-"} {Precision ?? "fp16"} scale {Scale ?? 1}" : "") + ")";
+          + (HasOwnCache ? $", cache k={TopK?.ToString(CultureInfo.InvariantCulture) ?? "-"} {Precision ?? "fp16"} scale {Scale ?? 1}{(ExactArgmax ? " exact argmax" : "")}" : "") + ")";
 
     public DistillationSpec ToSpec() => Method == Baseline
         ? new DistillationSpec(1, 0, Temperature, DistillationModes.Offline)
         : new DistillationSpec(Alpha, Beta, Temperature, Mode, Method);
 
-    /// <summary>"pixel-kl:offline", "cwd:online:beta=3:t=1", "dist:offline:t=1:k=2:p=q8:s=2", "baseline".</summary>
+    /// <summary>"pixel-kl:offline", "cwd:online:beta=3:t=1", "dist:offline:t=1:k=2:p=q8:s=2:x=1" (x=1: exact argmax), "baseline".</summary>
     public static StudentVariant Parse(string text, double alpha, double beta, double temperature)
     {
         var parts = text.Split(':');
@@ -40,7 +41,8 @@ internal sealed record StudentVariant(
                 "k" => variant with { TopK = (int)Number() },
                 "p" => variant with { Precision = text2 },
                 "s" => variant with { Scale = (int)Number() },
-                _ => throw new ArgumentException($"Unknown setting '{key}' in '{text}' (alpha, beta, t, k, p, s)."),
+                "x" => variant with { ExactArgmax = Number() != 0 },
+                _ => throw new ArgumentException($"Unknown setting '{key}' in '{text}' (alpha, beta, t, k, p, s, x)."),
             };
         }
         return variant;

@@ -21,16 +21,16 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
     /// <param name="temperature">The student's distillation temperature: a top-k cache's tail decodes for it.</param>
     /// <param name="cacheTopK">k of the top-k cache (null: the table's); with <paramref name="precision"/> and <paramref name="scale"/> what it stores.</param>
     public ITeacherSignal For(string mode, string cacheForm = CacheForms.TopK, double temperature = 1,
-        int? cacheTopK = null, string precision = CachePrecisions.Fp16, int scale = 1)
+        int? cacheTopK = null, string precision = CachePrecisions.Fp16, int scale = 1, bool exactArgmax = false)
     {
         var k = cacheTopK ?? topK;
-        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}-{temperature}-{k}-{precision}-{scale}" : mode;
+        var key = mode == DistillationModes.Offline ? $"{mode}-{cacheForm}-{temperature}-{k}-{precision}-{scale}-{exactArgmax}" : mode;
         if (!signals.TryGetValue(key, out var signal))
         {
             signal = mode switch
             {
                 DistillationModes.Online => new OnlineTeacherSignal(teacher),
-                DistillationModes.Offline => WriteCache(cacheForm, temperature, k, precision, scale),
+                DistillationModes.Offline => WriteCache(cacheForm, temperature, k, precision, scale, exactArgmax),
                 _ => throw new ArgumentException($"No teacher signal for mode '{mode}'."),
             };
             signals[key] = signal;
@@ -44,13 +44,13 @@ internal sealed class TeacherSignals(int topK, int batchSize, UNet teacher, ISeg
         foreach (var directory in cacheDirectories.Where(Directory.Exists)) Directory.Delete(directory, recursive: true);
     }
 
-    private OfflineTeacherSignal WriteCache(string form, double temperature, int k, string precision, int scale)
+    private OfflineTeacherSignal WriteCache(string form, double temperature, int k, string precision, int scale, bool exactArgmax)
     {
         var cacheDirectory = Path.Combine(Path.GetTempPath(), $"experiment-cache-{Guid.NewGuid():N}");
         cacheDirectories.Add(cacheDirectory);
         var spec = form == CacheForms.Logits
             ? new CacheSpec(train.Classes.Count, CachePrecisions.Fp16, Scale: scale, Form: CacheForms.Logits)
-            : new CacheSpec(k, precision, Scale: scale);
+            : new CacheSpec(k, precision, Scale: scale, ExactArgmax: exactArgmax);
         var clock = Stopwatch.StartNew();
         var result = TeacherCacheWriter.Write(
             teacher,

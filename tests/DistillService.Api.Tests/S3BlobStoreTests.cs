@@ -43,10 +43,12 @@ public sealed class S3BlobStoreTests
             Assert.Equal(100_000, ranges.Length);
             var first = new byte[300];
             var second = new byte[700];
-            ranges.ReadExactly(first, second, 12_345);
+            var third = new byte[50];
+            ranges.ReadExactly(12_345, first, second, third);
             Assert.Equal(data.AsSpan(12_345, 300).ToArray(), first);
             Assert.Equal(data.AsSpan(12_645, 700).ToArray(), second);
-            Assert.Throws<EndOfStreamException>(() => ranges.ReadExactly(first, second, 99_500));
+            Assert.Equal(data.AsSpan(13_345, 50).ToArray(), third);
+            Assert.Throws<EndOfStreamException>(() => ranges.ReadExactly(99_500, first, second));
         }
         Assert.Throws<FileNotFoundException>(() => store.OpenRanges("jobs/a/missing.bin"));
         Assert.Throws<FileNotFoundException>(() => store.OpenRead("jobs/a/missing.bin"));

@@ -11,7 +11,8 @@ namespace DistillService.Core.Caching;
 /// A cache is a folder with <c>manifest.json</c> and shard files <c>{split}-{n:D5}.bin</c>. Each image is one
 /// entry, a contiguous byte range of a shard: first the top-k probabilities as float16 or float32
 /// little-endian, laid out [k, h, w] (plane j holds every pixel's j-th largest probability), then the matching
-/// class indices as uint8 in the same [k, h, w] layout. A cache of form "logits" has the same layout with k = K and
+/// class indices as uint8 in the same [k, h, w] layout, and, in a cache with an exact argmax, the teacher's class of
+/// every full-resolution pixel (<see cref="ArgmaxPlane"/>). A cache of form "logits" has the same layout with k = K and
 /// the teacher's logits, largest first, in place of probabilities. h and w are the stored (1/scale) sides. Entries of a
 /// split are written in index order; a shard holds one split and at most <see cref="MaxShardBytes"/> unless a
 /// single entry is larger. The manifest lists each entry's shard, offset, length and SHA-256.
@@ -62,6 +63,14 @@ public static partial class CacheFormat
 
     public static long EntryLength(int topK, int storedHeight, int storedWidth, string precision) =>
         ProbabilityLength(topK, storedHeight, storedWidth, precision) + IndexLength(topK, storedHeight, storedWidth);
+
+    /// <summary>As above, plus the full-resolution argmax plane when <paramref name="spec"/> asks for one.</summary>
+    public static long EntryLength(CacheSpec spec, int numClasses, int height, int width)
+    {
+        var (storedHeight, storedWidth) = (StoredSide(height, spec.Scale), StoredSide(width, spec.Scale));
+        return EntryLength(spec.TopK, storedHeight, storedWidth, spec.Precision)
+            + (spec.ExactArgmax ? ArgmaxPlane.Length(numClasses, height, width) : 0);
+    }
 
     public static string ShardName(string split, int shard) => $"{split}-{shard:D5}.bin";
 

@@ -23,17 +23,22 @@ public sealed record CacheManifest(
     IReadOnlyDictionary<string, CacheSplit> Splits,
     CacheFidelity Fidelity,
     string Form = CacheForms.TopK,
-    string TeacherWeightsSha256 = "")
+    string TeacherWeightsSha256 = "",
+    bool ExactArgmax = false)
 {
     [JsonIgnore]
-    public CacheSpec Spec => new(TopK, Precision, Scale, Form);
+    public CacheSpec Spec => new(TopK, Precision, Scale, Form, ExactArgmax);
 
     [JsonIgnore]
     public CacheIdentity Identity => new(TeacherJobId, DatasetId, DatasetFingerprint, TeacherWeightsSha256);
 
-    /// <summary>Bytes of every entry: top-k probabilities, then their uint8 class indices.</summary>
+    /// <summary>Bytes of every entry: top-k probabilities, their uint8 class indices, and the argmax plane if any.</summary>
     [JsonIgnore]
-    public long EntryLength => CacheFormat.EntryLength(TopK, StoredHeight, StoredWidth, Precision);
+    public long EntryLength => CacheFormat.EntryLength(Spec, NumClasses, Height, Width);
+
+    /// <summary>Bytes of the full-resolution argmax plane of every entry (0 without one).</summary>
+    [JsonIgnore]
+    public int ArgmaxBytes => ExactArgmax ? ArgmaxPlane.Length(NumClasses, Height, Width) : 0;
 }
 
 /// <summary>One split's entries, in index order (entry i is image i), and the fidelity measured on them.</summary>

@@ -16,9 +16,9 @@ internal sealed class CacheShardWriter(string directory, long maxShardBytes) : I
 
     public long TotalBytes { get; private set; }
 
-    public CacheEntry Append(string split, int index, ReadOnlySpan<byte> values, ReadOnlySpan<byte> indices)
+    public CacheEntry Append(string split, int index, ReadOnlySpan<byte> values, ReadOnlySpan<byte> indices, ReadOnlySpan<byte> argmax = default)
     {
-        var length = (long)values.Length + indices.Length;
+        var length = (long)values.Length + indices.Length + argmax.Length;
         if (shard is null || shardSplit != split || (shardLength > 0 && shardLength + length > maxShardBytes))
         {
             Open(split);
@@ -26,12 +26,14 @@ internal sealed class CacheShardWriter(string directory, long maxShardBytes) : I
         var offset = shardLength;
         shard!.Write(values);
         shard.Write(indices);
+        shard.Write(argmax);
         shardLength += length;
         TotalBytes += length;
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(values);
         hash.AppendData(indices);
+        hash.AppendData(argmax);
         return new CacheEntry(index, shardName!, offset, length, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 

@@ -90,6 +90,25 @@ public static class TeacherCacheCodec
         return decoded.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Makes <paramref name="argmax"/> ([N, H, W], the teacher's class per pixel) the argmax of
+    /// <paramref name="decoded"/> ([N, K, H, W]) in place, by swapping each pixel's largest value with its stored
+    /// class's value where they differ: a permutation per pixel, so every distribution keeps its values and its sum.
+    /// </summary>
+    public static Tensor EnforceArgmax(Tensor decoded, Tensor argmax)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        ArgumentNullException.ThrowIfNull(argmax);
+        using var scope = NewDisposeScope();
+        var stored = argmax.to(ScalarType.Int64).unsqueeze(1);
+        var current = decoded.argmax(1, keepdim: true);
+        var storedValue = decoded.gather(1, stored);
+        var largest = decoded.gather(1, current);
+        decoded.scatter_(1, stored, largest);
+        decoded.scatter_(1, current, storedValue);
+        return decoded;
+    }
+
     /// <summary>Stored values as float32 probabilities (q8 bytes scaled back to [0, 1]).</summary>
     private static Tensor Probabilities(Tensor values) => values.dtype == ScalarType.Byte
         ? values.to(ScalarType.Float32).mul_(Q8Levels)

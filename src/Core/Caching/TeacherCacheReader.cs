@@ -26,6 +26,7 @@ public sealed class TeacherCacheReader : IDisposable
     private readonly Dictionary<string, bool[]> verified;
     private readonly int valueBytes;
     private readonly int indexBytes;
+    private readonly int argmaxBytes;
     private bool disposed;
 
     private TeacherCacheReader(string directory, CacheManifest manifest, Dictionary<string, IBlobRanges> shards)
@@ -35,6 +36,7 @@ public sealed class TeacherCacheReader : IDisposable
         Manifest = manifest;
         valueBytes = checked((int)CacheFormat.ProbabilityLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth, manifest.Precision));
         indexBytes = checked((int)CacheFormat.IndexLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth));
+        argmaxBytes = manifest.ArgmaxBytes;
         // Parsed once so that each read compares 32 bytes instead of formatting hex.
         checksums = manifest.Splits.ToDictionary(
             s => s.Key, s => s.Value.Entries.Select(e => Convert.FromHexString(e.Sha256)).ToArray(), StringComparer.Ordinal);
@@ -134,10 +136,12 @@ public sealed class TeacherCacheReader : IDisposable
         ArgumentNullException.ThrowIfNull(indices);
         var m = Manifest;
         var batch = new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth);
-        var stored = StagingBuffers.Bytes.Rent(indices.Count * valueBytes);
+        var stored = StagingBuffers.Bytes.Rent(indices.Count * (valueBytes + argmaxBytes));
         try
         {
-            ReadBatch(split, indices, stored.AsSpan(0, indices.Count * valueBytes), batch.Classes.AsSpan(0, batch.Length));
+            // An argmax plane (caches at scale > 1 only) is read and checked but not used: this path decodes at scale 1.
+            ReadBatch(split, indices, stored.AsSpan(0, indices.Count * valueBytes), batch.Classes.AsSpan(0, batch.Length),
+                stored.AsSpan(indices.Count * valueBytes, indices.Count * argmaxBytes));
             var values = batch.Values.AsSpan(0, batch.Length);
             if (CacheFormat.ProbabilityBytes(m.Precision) == 1)
             {
@@ -170,8 +174,9 @@ public sealed class TeacherCacheReader : IDisposable
         using var scope = NewDisposeScope();
         var values = empty([indices.Count, m.TopK, m.StoredHeight, m.StoredWidth], CacheFormat.ProbabilityType(m.Precision));
         var classes = empty([indices.Count, m.TopK, m.StoredHeight, m.StoredWidth], ScalarType.Byte);
+        var planes = new byte[indices.Count * argmaxBytes];
         // Entries are read straight into the tensors' memory and hashed there.
-        ReadBatch(split, indices, values.bytes, classes.bytes);
+        ReadBatch(split, indices, values.bytes, classes.bytes, planes);
         if (device is not null && device.type != DeviceType.CPU)
         {
             // The compact form crosses to the device; decoding there saves K/k-fold transfer.
@@ -181,7 +186,23 @@ public sealed class TeacherCacheReader : IDisposable
         var decoded = m.Form == CacheForms.Logits
             ? TeacherCacheCodec.DecodeLogits(values, classes, height, width)
             : TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width, temperature);
+        if (m.ExactArgmax && height == m.Height && width == m.Width)
+            TeacherCacheCodec.EnforceArgmax(decoded, ArgmaxTensor(planes, indices.Count).to(decoded.device));
         return decoded.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The unpacked argmax planes of a batch, uint8 [N, H, W].</summary>
+    private Tensor ArgmaxTensor(byte[] planes, int count)
+    {
+        var m = Manifest;
+        var pixels = m.Height * m.Width;
+        var classes = new byte[count * pixels];
+        for (var i = 0; i < count; i++)
+            ArgmaxPlane.Unpack(planes.AsSpan(i * argmaxBytes, argmaxBytes), m.NumClasses, classes.AsSpan(i * pixels, pixels));
+        var ids = TensorPrimitives.Max<byte>(classes);
+        if (ids >= m.NumClasses)
+            throw new InvalidDataException($"An argmax plane holds class id {ids} but the cache has {m.NumClasses} classes; the cache is corrupt and must be rebuilt.");
+        return tensor(classes, [count, m.Height, m.Width]);
     }
 
     /// <summary>Reads every entry of every split and checks its SHA-256.</summary>
@@ -189,7 +210,7 @@ public sealed class TeacherCacheReader : IDisposable
     public void VerifyAll()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var buffer = ArrayPool<byte>.Shared.Rent(valueBytes + indexBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(valueBytes + indexBytes + argmaxBytes);
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -197,7 +218,8 @@ public sealed class TeacherCacheReader : IDisposable
             {
                 foreach (var entry in entries.Entries)
                 {
-                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), buffer.AsSpan(valueBytes, indexBytes), hash, always: true);
+                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), buffer.AsSpan(valueBytes, indexBytes),
+                        buffer.AsSpan(valueBytes + indexBytes, argmaxBytes), hash, always: true);
                 }
             }
         }
@@ -227,7 +249,7 @@ public sealed class TeacherCacheReader : IDisposable
     /// The entries of <paramref name="indices"/>, back to back: probabilities into <paramref name="values"/> and class
     /// indices into <paramref name="classes"/> (one entry's worth each per index), each checksum checked on the entry's first read.
     /// </summary>
-    private void ReadBatch(string split, IReadOnlyList<int> indices, Span<byte> values, Span<byte> classes)
+    private void ReadBatch(string split, IReadOnlyList<int> indices, Span<byte> values, Span<byte> classes, Span<byte> argmax)
     {
         var entries = Split(split);
         if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
@@ -237,15 +259,17 @@ public sealed class TeacherCacheReader : IDisposable
             var index = indices[i];
             if ((uint)index >= (uint)entries.Count)
                 throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
-            ReadEntry(split, entries.Entries[index], values.Slice(i * valueBytes, valueBytes), classes.Slice(i * indexBytes, indexBytes), hash);
+            ReadEntry(split, entries.Entries[index], values.Slice(i * valueBytes, valueBytes), classes.Slice(i * indexBytes, indexBytes),
+                argmax.Slice(i * argmaxBytes, argmaxBytes), hash);
         }
     }
 
-    private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, IncrementalHash hash, bool always = false)
+    private void ReadEntry(
+        string split, CacheEntry entry, Span<byte> values, Span<byte> classes, Span<byte> argmax, IncrementalHash hash, bool always = false)
     {
         try
         {
-            shards[entry.Shard].ReadExactly(values, classes, entry.Offset);
+            shards[entry.Shard].ReadExactly(entry.Offset, values, classes, argmax);
         }
         catch (EndOfStreamException)
         {
@@ -263,6 +287,7 @@ public sealed class TeacherCacheReader : IDisposable
         if (!always && Volatile.Read(ref checkedBefore)) return;
         hash.AppendData(values);
         hash.AppendData(classes);
+        hash.AppendData(argmax);
         Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
         hash.GetHashAndReset(actual);
         if (!actual.SequenceEqual(checksums[split][entry.Index]))

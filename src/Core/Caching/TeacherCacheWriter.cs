@@ -99,12 +99,14 @@ public static class TeacherCacheWriter
     {
         var total = splits.Values.Sum(s => s.Count);
         var done = 0;
-        var entryLength = CacheFormat.EntryLength(spec.TopK, shape.StoredHeight, shape.StoredWidth, spec.Precision);
+        var entryLength = CacheFormat.EntryLength(spec, shape.NumClasses, shape.Height, shape.Width);
         var denseBytes = 4L * shape.NumClasses * shape.Height * shape.Width;
         var valueBytes = (int)CacheFormat.ProbabilityLength(spec.TopK, shape.StoredHeight, shape.StoredWidth, spec.Precision);
         var indexBytes = (int)CacheFormat.IndexLength(spec.TopK, shape.StoredHeight, shape.StoredWidth);
         if (spec.StoresLogits && spec.Precision == CachePrecisions.Q8)
             throw new ArgumentException("q8 stores probabilities in [0, 1]; a logits cache needs fp16 or fp32.", nameof(spec));
+        if (spec.ExactArgmax && (spec.StoresLogits || spec.Scale == 1))
+            throw new ArgumentException("An exact argmax plane is for top-k caches at scale 2 or more.", nameof(spec));
         if (spec.StoresLogits && spec.TopK != shape.NumClasses)
             throw new ArgumentException($"A logits cache stores every class: topK must be {shape.NumClasses}, not {spec.TopK}.", nameof(spec));
         var overall = new CacheFidelityMeter();
@@ -133,19 +135,27 @@ public static class TeacherCacheWriter
                     var logProbabilities = logits.to(ScalarType.Float32).log_softmax(1);
                     var probabilities = logProbabilities.exp();
                     var (values, indices) = TeacherCacheCodec.Encode(spec.StoresLogits ? logits.to(ScalarType.Float32) : probabilities, spec);
+                    var argmax = spec.ExactArgmax ? probabilities.argmax(1).to(ScalarType.Byte) : null;
                     // Decode what is stored, exactly as a reader will, to measure the cache's real fidelity.
-                    Tensor Decoded(double temperature) => spec.StoresLogits
-                        ? TeacherCacheCodec.DecodeLogits(values, indices, shape.Height, shape.Width).softmax(1)
-                        : TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width, (float)temperature);
+                    Tensor Decoded(double temperature)
+                    {
+                        if (spec.StoresLogits) return TeacherCacheCodec.DecodeLogits(values, indices, shape.Height, shape.Width).softmax(1);
+                        var decoded = TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width, (float)temperature);
+                        return argmax is null ? decoded : TeacherCacheCodec.EnforceArgmax(decoded, argmax);
+                    }
                     meter.Add(probabilities, logProbabilities, Decoded(1));
                     if (fidelityTemperature is { } t) meter.AddTempered(logProbabilities, Decoded(t), t);
 
                     var storedValues = values.cpu().contiguous().bytes;
                     var storedIndices = indices.cpu().contiguous().bytes;
+                    var argmaxClasses = argmax is null ? default : argmax.cpu().contiguous().bytes;
+                    var plane = shape.Height * shape.Width;
+                    var packed = new byte[spec.ExactArgmax ? ArgmaxPlane.Length(shape.NumClasses, shape.Height, shape.Width) : 0];
                     for (var i = 0; i < samples.Length; i++)
                     {
+                        if (argmax is not null) ArgmaxPlane.Pack(argmaxClasses.Slice(i * plane, plane), shape.NumClasses, packed);
                         entries.Add(shards.Append(name, start + i,
-                            storedValues.Slice(i * valueBytes, valueBytes), storedIndices.Slice(i * indexBytes, indexBytes)));
+                            storedValues.Slice(i * valueBytes, valueBytes), storedIndices.Slice(i * indexBytes, indexBytes), packed));
                     }
                     done += samples.Length;
                     progress?.Invoke(done, total);
@@ -164,6 +174,7 @@ public static class TeacherCacheWriter
         return new CacheManifest(
             CacheFormat.Version, shape.NumClasses, shape.Height, shape.Width, spec.TopK, spec.Precision, spec.Scale,
             shape.StoredHeight, shape.StoredWidth, identity.TeacherJobId, identity.DatasetId, identity.DatasetFingerprint,
-            manifestSplits, overall.Result(entryLength, denseBytes, fidelityTemperature), spec.Form, identity.TeacherWeightsSha256);
+            manifestSplits, overall.Result(entryLength, denseBytes, fidelityTemperature), spec.Form, identity.TeacherWeightsSha256,
+            spec.ExactArgmax);
     }
 }

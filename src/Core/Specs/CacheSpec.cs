@@ -27,7 +27,13 @@ public static class CacheForms
 /// How teacher outputs are stored: per pixel at 1/scale resolution, either the top-k probabilities (<see cref="CacheForms.TopK"/>)
 /// or all K logits (<see cref="CacheForms.Logits"/>, <see cref="TopK"/> then being K).
 /// </summary>
-public sealed record CacheSpec(int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string Form = CacheForms.TopK)
+/// <param name="ExactArgmax">
+/// Also store the teacher's class of every full-resolution pixel (4 bits for up to 16 classes, else a byte), and make it
+/// the decoded map's argmax: a top-k cache at scale 2 or 4 then keeps the teacher's decision at object edges, where
+/// upsampling alone moves it. Only for top-k caches with scale &gt; 1 (at scale 1 the top-1 class is the argmax already).
+/// </param>
+public sealed record CacheSpec(
+    int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string Form = CacheForms.TopK, bool ExactArgmax = false)
 {
     public bool StoresLogits => Form == CacheForms.Logits;
 }

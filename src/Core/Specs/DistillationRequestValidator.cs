@@ -7,7 +7,8 @@ public static class DistillationRequestValidator
     public const int MaxTopK = 255;
     public static readonly IReadOnlyList<int> Scales = [1, 2, 4];
 
-    public static void ValidateCache(int topK, string? precision, int scale, string? form, ValidationErrors errors, string prefix = "")
+    public static void ValidateCache(
+        int topK, string? precision, int scale, string? form, ValidationErrors errors, string prefix = "", bool exactArgmax = false)
     {
         errors.Require(CacheForms.IsValid(form), $"{prefix}form", $"form must be '{CacheForms.TopK}' or '{CacheForms.Logits}'.");
         errors.Require(topK is >= 1 and <= MaxTopK, $"{prefix}topK", $"topK must be between 1 and {MaxTopK}.");
@@ -16,6 +17,8 @@ public static class DistillationRequestValidator
         errors.Require(!(precision == CachePrecisions.Q8 && form == CacheForms.Logits), $"{prefix}precision",
             $"'{CachePrecisions.Q8}' stores probabilities in [0, 1]; a logits cache needs '{CachePrecisions.Fp16}' or '{CachePrecisions.Fp32}'.");
         errors.Require(Scales.Contains(scale), $"{prefix}scale", "scale must be 1, 2 or 4.");
+        errors.Require(!exactArgmax || (form == CacheForms.TopK && scale > 1), $"{prefix}exactArgmax",
+            "exactArgmax is for top-k caches at scale 2 or 4 (at scale 1 the top-1 class is the argmax already; a logits cache keeps every logit).");
     }
 
     public static void ValidateDistillation(DistillationSpec spec, ValidationErrors errors, string field = "distillation")

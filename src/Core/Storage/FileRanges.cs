@@ -7,10 +7,11 @@ internal sealed class FileRanges(SafeFileHandle handle) : IBlobRanges
 {
     public long Length => RandomAccess.GetLength(handle);
 
-    public void ReadExactly(Span<byte> first, Span<byte> second, long offset)
+    public void ReadExactly(long offset, Span<byte> first, Span<byte> second, Span<byte> third = default)
     {
         Fill(first, offset);
         Fill(second, offset + first.Length);
+        Fill(third, offset + first.Length + second.Length);
     }
 
     private void Fill(Span<byte> target, long offset)

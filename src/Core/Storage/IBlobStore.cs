@@ -68,9 +68,9 @@ public interface IBlobRanges : IDisposable
     long Length { get; }
 
     /// <summary>
-    /// Fills <paramref name="first"/> and then <paramref name="second"/> from the bytes at <paramref name="offset"/>
-    /// (a cache entry's values and class ids): one request where requests are what costs.
+    /// Fills <paramref name="first"/>, <paramref name="second"/> and <paramref name="third"/>, in that order, from the
+    /// bytes at <paramref name="offset"/> (a cache entry's parts): one request where requests are what costs.
     /// </summary>
     /// <exception cref="EndOfStreamException">The blob ends first.</exception>
-    void ReadExactly(Span<byte> first, Span<byte> second, long offset);
+    void ReadExactly(long offset, Span<byte> first, Span<byte> second, Span<byte> third = default);
 }

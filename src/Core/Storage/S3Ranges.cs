@@ -8,15 +8,16 @@ internal sealed class S3Ranges(IAmazonS3 client, string bucket, string objectKey
 {
     public long Length { get; } = length;
 
-    public void ReadExactly(Span<byte> first, Span<byte> second, long offset)
+    public void ReadExactly(long offset, Span<byte> first, Span<byte> second, Span<byte> third = default)
     {
-        var count = (long)first.Length + second.Length;
+        var count = (long)first.Length + second.Length + third.Length;
         if (count == 0) return;
         if (offset + count > Length) throw new EndOfStreamException();
         var request = new GetObjectRequest { BucketName = bucket, Key = objectKey, ByteRange = new ByteRange(offset, offset + count - 1) };
         using var response = client.GetObjectAsync(request).GetAwaiter().GetResult();
         Fill(response.ResponseStream, first);
         Fill(response.ResponseStream, second);
+        Fill(response.ResponseStream, third);
     }
 
     private static void Fill(Stream source, Span<byte> target)

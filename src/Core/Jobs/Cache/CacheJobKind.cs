@@ -17,7 +17,7 @@ namespace DistillService.Core.Jobs.Cache;
 /// <summary>The result of a cache job, stored with the job.</summary>
 public sealed record CacheResult(
     int NumClasses, int Height, int Width, int TopK, string Precision, int Scale,
-    IReadOnlyDictionary<string, int> Images, long TotalBytes, CacheFidelity Fidelity, string Form);
+    IReadOnlyDictionary<string, int> Images, long TotalBytes, CacheFidelity Fidelity, string Form, bool ExactArgmax = false);
 
 /// <summary>
 /// Runs a trained teacher once over the requested splits (un-augmented) and writes its soft outputs to
@@ -41,6 +41,8 @@ public sealed class CacheJobKind(
         "Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
         + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
         + "or with `form: \"logits\"` every class's logit (for methods that need logits, such as `cwd`), "
+        + "and with `exactArgmax` (scale 2 or 4) the teacher's class of every full-resolution pixel in 4 bits (up to 16 classes), "
+        + "which the decoded map then keeps as its argmax, "
         + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact "
         + "at T = 1 and at `temperature`, the distillation temperature, argmax agreement, bytes per image, ratio to dense "
         + "fp32) in `result`. If the teacher job is still running, "
@@ -55,12 +57,15 @@ public sealed class CacheJobKind(
         ["every logit (cwd)"] = new(
             TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
             Form: CacheForms.Logits),
+        ["top-2 q8 at quarter size, exact argmax (1/32 of dense fp16 for 12 classes)"] = new(
+            TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
+            TopK: 2, Precision: CachePrecisions.Q8, Scale: 4, ExactArgmax: true),
     };
 
     public JobRecord Prepare(CacheJobRequest request)
     {
         var errors = new ValidationErrors();
-        DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, request.Form, errors);
+        DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, request.Form, errors, exactArgmax: request.ExactArgmax);
         errors.Require(request.Temperature is > 0 and <= 100 && double.IsFinite(request.Temperature), "temperature",
             "temperature must be greater than 0 and at most 100.");
         TrainingRequestValidator.ValidateDevice(request.Device, errors);
@@ -82,9 +87,9 @@ public sealed class CacheJobKind(
         errors.ThrowIfAny();
 
         var topK = request.Form == CacheForms.Logits ? datasets.NumClasses(teacher!.DatasetId) : request.TopK;
-        EnsureRoomFor(datasetId, splits, topK, request.Precision, request.Scale, JobRecords.Spec<TeacherJobSpec>(teacher!).Training.ImageSize);
         var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, request.Precision, request.Scale, request.Device, request.Form,
-            request.Temperature);
+            request.Temperature, request.ExactArgmax);
+        EnsureRoomFor(datasetId, splits, spec.ToCacheSpec(), JobRecords.Spec<TeacherJobSpec>(teacher!).Training.ImageSize);
         return JobRecords.New(Name, datasetId, spec, request.Device, 1, teacher.Id);
     }
 
@@ -92,10 +97,9 @@ public sealed class CacheJobKind(
     /// Refuses (409) a cache the blob store's disk cannot hold: the entries' bytes are known from the spec before
     /// anything runs, so a job is never started only to fill the disk half-way.
     /// </summary>
-    private void EnsureRoomFor(string datasetId, IReadOnlyList<string> splits, int topK, string precision, int scale, ImageSize imageSize)
+    private void EnsureRoomFor(string datasetId, IReadOnlyList<string> splits, CacheSpec cache, ImageSize imageSize)
     {
-        var scaleOrOne = Math.Max(1, scale);
-        var entry = CacheFormat.EntryLength(topK, CacheFormat.StoredSide(imageSize.Height, scaleOrOne), CacheFormat.StoredSide(imageSize.Width, scaleOrOne), precision);
+        var entry = CacheFormat.EntryLength(cache, datasets.NumClasses(datasetId), imageSize.Height, imageSize.Width);
         var images = splits.Sum(split => (long)datasets.SplitSize(datasetId, split));
         var needed = images * (entry + ManifestBytesPerEntry);
         var free = blobs.AvailableBytes();
@@ -158,6 +162,6 @@ public sealed class CacheJobKind(
             result.Fidelity.MeanKlAtTemperature, result.Fidelity.ArgmaxAgreement);
         return new JobOutcome(null, new CacheResult(
             teacher.NumClasses, imageSize.Height, imageSize.Width, spec.TopK, spec.Precision, spec.Scale,
-            splits.ToDictionary(s => s.Key, s => s.Value.Count), result.TotalBytes, result.Fidelity, spec.Form));
+            splits.ToDictionary(s => s.Key, s => s.Value.Count), result.TotalBytes, result.Fidelity, spec.Form, spec.ExactArgmax));
     }
 }

@@ -15,7 +15,8 @@ public sealed record CacheJobRequest(
     int Scale = 1,
     string Device = "auto",
     string Form = CacheForms.TopK,
-    double Temperature = DistillationSpec.DefaultTemperature)
+    double Temperature = DistillationSpec.DefaultTemperature,
+    bool ExactArgmax = false)
 {
     public static readonly IReadOnlyList<string> DefaultSplits = ["train"];
 }
@@ -27,7 +28,7 @@ public sealed record CacheJobRequest(
 /// </remarks>
 public sealed record CacheJobSpec(
     Guid TeacherJobId, string DatasetId, IReadOnlyList<string> Splits, int TopK, string Precision, int Scale, string Device,
-    string Form = CacheForms.TopK, double Temperature = DistillationSpec.DefaultTemperature)
+    string Form = CacheForms.TopK, double Temperature = DistillationSpec.DefaultTemperature, bool ExactArgmax = false)
 {
-    public CacheSpec ToCacheSpec() => new(TopK, Precision, Scale, Form);
+    public CacheSpec ToCacheSpec() => new(TopK, Precision, Scale, Form, ExactArgmax);
 }

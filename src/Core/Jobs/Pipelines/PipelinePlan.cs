@@ -22,7 +22,7 @@ public sealed record PipelinePlan(
     /// <param name="numClasses">The dataset's classes: a logits cache keeps them all.</param>
     public CacheJobSpec CacheSpec(Guid teacherJobId, int numClasses) => new(
         teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, CacheForm == CacheForms.Logits ? numClasses : Cache.TopK,
-        Cache.Precision, Cache.Scale, Device, CacheForm, Student.Distillation.Temperature);
+        Cache.Precision, Cache.Scale, Device, CacheForm, Student.Distillation.Temperature, Cache.ExactArgmax);
 
     /// <summary>The cache's form: as asked, else what the students' methods need from an offline teacher.</summary>
     public string CacheForm => Cache.Form!;

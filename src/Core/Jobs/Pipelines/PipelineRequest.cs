@@ -9,7 +9,8 @@ namespace DistillService.Core.Jobs.Pipelines;
 public sealed record PipelineTeacherStage(ModelSpec? Model = null, TrainingSpec? Training = null, Guid? ModelId = null);
 
 /// <param name="Form">"top-k" or "logits"; left out, the form the student's method needs (logits for CWD).</param>
-public sealed record PipelineCacheStage(int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string? Form = null);
+public sealed record PipelineCacheStage(
+    int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string? Form = null, bool ExactArgmax = false);
 
 public sealed record PipelineStudentStage(ModelSpec? Model = null, TrainingSpec? Training = null, DistillationSpec? Distillation = null);
 

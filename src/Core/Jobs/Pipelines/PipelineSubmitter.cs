@@ -38,7 +38,8 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
         errors.ThrowIfAny();
         var plan = PipelinePlan.Create(request, existing is null ? null : JobRecords.Spec<TeacherJobSpec>(existing));
         if (existing is null) TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
-        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.CacheForm, errors, "cache.");
+        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.CacheForm, errors, "cache.",
+            plan.Cache.ExactArgmax);
         // A swept student's problem names the student field the swept value replaces.
         foreach (var candidate in plan.Students)
         {
