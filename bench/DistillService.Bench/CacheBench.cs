@@ -72,5 +72,5 @@ internal sealed class CacheBench(BenchSettings settings, string directory)
         };
     }
 
-    private static long EntryBytes(CacheManifest m) => CacheFormat.EntryLength(m.TopK, m.StoredHeight, m.StoredWidth, m.Precision);
+    private static long EntryBytes(CacheManifest m) => m.EntryLength;
 }

@@ -1,42 +1,28 @@
 namespace DistillService.Core.Caching;
 
 /// <summary>
-/// The teacher's class of every full-resolution pixel, row-major: two pixels a byte (low nibble first) when the
-/// classes fit in 4 bits, a byte a pixel otherwise.
+/// The teacher's class of every full-resolution pixel, stored as its rank in the map the cache decodes to at T = 1
+/// (0: it is the decoded argmax already; 1–3: the second to fourth largest decoded value), 2 bits a pixel, four pixels
+/// a byte, lowest bits first. A class ranked below fourth is stored as 0 and left as decoded.
 /// </summary>
+/// <remarks>
+/// A rank rather than the class id: where a reduced-size map loses the teacher's decision (object edges) the teacher's
+/// class is almost always the runner-up, so 2 bits say as much as the 4–8 bits of a class id.
+/// </remarks>
 public static class ArgmaxPlane
 {
-    public static bool Packed(int numClasses) => numClasses <= 16;
+    public const int MaxRank = 3;
 
-    public static int Length(int numClasses, int height, int width)
+    public static int Length(int height, int width) => (checked(height * width) + 3) / 4;
+
+    public static void Pack(ReadOnlySpan<byte> ranks, Span<byte> plane)
     {
-        var pixels = checked(height * width);
-        return Packed(numClasses) ? (pixels + 1) / 2 : pixels;
+        plane[..Length(1, ranks.Length)].Clear();
+        for (var i = 0; i < ranks.Length; i++) plane[i >> 2] |= (byte)((ranks[i] & MaxRank) << (2 * (i & 3)));
     }
 
-    public static void Pack(ReadOnlySpan<byte> classes, int numClasses, Span<byte> plane)
+    public static void Unpack(ReadOnlySpan<byte> plane, Span<byte> ranks)
     {
-        if (!Packed(numClasses))
-        {
-            classes.CopyTo(plane);
-            return;
-        }
-        for (var i = 0; i < classes.Length / 2; i++) plane[i] = (byte)(classes[2 * i] | classes[2 * i + 1] << 4);
-        if (classes.Length % 2 == 1) plane[^1] = classes[^1];
-    }
-
-    public static void Unpack(ReadOnlySpan<byte> plane, int numClasses, Span<byte> classes)
-    {
-        if (!Packed(numClasses))
-        {
-            plane[..classes.Length].CopyTo(classes);
-            return;
-        }
-        for (var i = 0; i < classes.Length / 2; i++)
-        {
-            classes[2 * i] = (byte)(plane[i] & 0xF);
-            classes[2 * i + 1] = (byte)(plane[i] >> 4);
-        }
-        if (classes.Length % 2 == 1) classes[^1] = (byte)(plane[classes.Length / 2] & 0xF);
+        for (var i = 0; i < ranks.Length; i++) ranks[i] = (byte)((plane[i >> 2] >> (2 * (i & 3))) & MaxRank);
     }
 }

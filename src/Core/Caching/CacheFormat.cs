@@ -5,21 +5,22 @@ using DistillService.Core.Specs;
 namespace DistillService.Core.Caching;
 
 /// <summary>
-/// The on-disk layout of a teacher-output cache (format version 1).
+/// The on-disk layout of a teacher-output cache (format version 2; version 1 is the same without exact-argmax caches).
 /// </summary>
 /// <remarks>
 /// A cache is a folder with <c>manifest.json</c> and shard files <c>{split}-{n:D5}.bin</c>. Each image is one
 /// entry, a contiguous byte range of a shard: first the top-k probabilities as float16 or float32
 /// little-endian, laid out [k, h, w] (plane j holds every pixel's j-th largest probability), then the matching
-/// class indices as uint8 in the same [k, h, w] layout, and, in a cache with an exact argmax, the teacher's class of
-/// every full-resolution pixel (<see cref="ArgmaxPlane"/>). A cache of form "logits" has the same layout with k = K and
+/// class indices as uint8 in the same [k, h, w] layout (two to a byte, <see cref="PackedClassIds"/>, in a cache with an
+/// exact argmax and at most 16 classes), and, in a cache with an exact argmax, the teacher's class of every
+/// full-resolution pixel as its rank in the decoded map (<see cref="ArgmaxPlane"/>). A cache of form "logits" has the same layout with k = K and
 /// the teacher's logits, largest first, in place of probabilities. h and w are the stored (1/scale) sides. Entries of a
 /// split are written in index order; a shard holds one split and at most <see cref="MaxShardBytes"/> unless a
 /// single entry is larger. The manifest lists each entry's shard, offset, length and SHA-256.
 /// </remarks>
 public static partial class CacheFormat
 {
-    public const int Version = 1;
+    public const int Version = 2;
     public const string ManifestFileName = "manifest.json";
 
     /// <summary>The SHA-256 (hex) of manifest.json's bytes: a manifest edited after the cache was written is refused.</summary>
@@ -58,18 +59,23 @@ public static partial class CacheFormat
     public static long ProbabilityLength(int topK, int storedHeight, int storedWidth, string precision) =>
         (long)topK * storedHeight * storedWidth * ProbabilityBytes(precision);
 
-    /// <summary>Bytes of the index planes of one entry.</summary>
-    public static long IndexLength(int topK, int storedHeight, int storedWidth) => (long)topK * storedHeight * storedWidth;
+    /// <summary>Bytes of the index planes of one entry (<paramref name="packed"/>: two ids a byte).</summary>
+    public static long IndexLength(int topK, int storedHeight, int storedWidth, bool packed = false)
+    {
+        var ids = (long)topK * storedHeight * storedWidth;
+        return packed ? PackedClassIds.Length(checked((int)ids)) : ids;
+    }
 
-    public static long EntryLength(int topK, int storedHeight, int storedWidth, string precision) =>
-        ProbabilityLength(topK, storedHeight, storedWidth, precision) + IndexLength(topK, storedHeight, storedWidth);
-
-    /// <summary>As above, plus the full-resolution argmax plane when <paramref name="spec"/> asks for one.</summary>
+    /// <summary>
+    /// Bytes of one entry of a cache of <paramref name="spec"/>: with an exact argmax, packed ids and the argmax plane.
+    /// </summary>
     public static long EntryLength(CacheSpec spec, int numClasses, int height, int width)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var (storedHeight, storedWidth) = (StoredSide(height, spec.Scale), StoredSide(width, spec.Scale));
-        return EntryLength(spec.TopK, storedHeight, storedWidth, spec.Precision)
-            + (spec.ExactArgmax ? ArgmaxPlane.Length(numClasses, height, width) : 0);
+        return ProbabilityLength(spec.TopK, storedHeight, storedWidth, spec.Precision)
+            + IndexLength(spec.TopK, storedHeight, storedWidth, PackedClassIds.Applies(spec.ExactArgmax, numClasses))
+            + (spec.ExactArgmax ? ArgmaxPlane.Length(height, width) : 0);
     }
 
     public static string ShardName(string split, int shard) => $"{split}-{shard:D5}.bin";

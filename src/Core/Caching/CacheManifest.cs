@@ -32,13 +32,17 @@ public sealed record CacheManifest(
     [JsonIgnore]
     public CacheIdentity Identity => new(TeacherJobId, DatasetId, DatasetFingerprint, TeacherWeightsSha256);
 
-    /// <summary>Bytes of every entry: top-k probabilities, their uint8 class indices, and the argmax plane if any.</summary>
+    /// <summary>Bytes of every entry: top-k probabilities, their class indices, and the argmax plane if any.</summary>
     [JsonIgnore]
     public long EntryLength => CacheFormat.EntryLength(Spec, NumClasses, Height, Width);
 
     /// <summary>Bytes of the full-resolution argmax plane of every entry (0 without one).</summary>
     [JsonIgnore]
-    public int ArgmaxBytes => ExactArgmax ? ArgmaxPlane.Length(NumClasses, Height, Width) : 0;
+    public int ArgmaxBytes => ExactArgmax ? ArgmaxPlane.Length(Height, Width) : 0;
+
+    /// <summary>Whether the entries hold their class ids two to a byte.</summary>
+    [JsonIgnore]
+    public bool PacksClassIds => PackedClassIds.Applies(ExactArgmax, NumClasses);
 }
 
 /// <summary>One split's entries, in index order (entry i is image i), and the fidelity measured on them.</summary>

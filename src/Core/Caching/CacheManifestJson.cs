@@ -74,8 +74,10 @@ public static class CacheManifestJson
 
     private static void Validate(CacheManifest m, string source)
     {
-        Require(m.FormatVersion == CacheFormat.Version, source,
-            $"format version {m.FormatVersion} is not supported (this build reads {CacheFormat.Version})");
+        Require(m.FormatVersion is >= 1 and <= CacheFormat.Version, source,
+            $"format version {m.FormatVersion} is not supported (this build reads 1 to {CacheFormat.Version})");
+        // Version 1 stored the argmax plane as class ids; its caches with one must be written again.
+        Require(!m.ExactArgmax || m.FormatVersion >= 2, source, "an exact argmax plane of format version 1; cache again");
         Require(m.NumClasses is >= 2 and <= CacheFormat.MaxClasses, source, $"numClasses {m.NumClasses} is outside 2…{CacheFormat.MaxClasses}");
         Require(m.Height >= 1 && m.Width >= 1, source, $"image size {m.Height}×{m.Width}");
         Require(m.TopK >= 1 && m.TopK <= m.NumClasses, source, $"topK {m.TopK} with {m.NumClasses} classes");
@@ -84,7 +86,8 @@ public static class CacheManifestJson
         Require(CacheForms.IsValid(m.Form), source, $"form '{m.Form}'");
         Require(m.Form != CacheForms.Logits || m.TopK == m.NumClasses, source, $"a logits cache with topK {m.TopK} of {m.NumClasses} classes");
         Require(m.Scale >= 1, source, $"scale {m.Scale}");
-        Require(!m.ExactArgmax || (m.Form == CacheForms.TopK && m.Scale > 1), source, "an exact argmax plane on a logits cache or at scale 1");
+        Require(!m.ExactArgmax || (m.Form == CacheForms.TopK && m.Scale > 1 && m.TopK >= 2), source,
+            "an exact argmax plane on a logits cache, at scale 1 or with topK 1");
         Require(m.StoredHeight == CacheFormat.StoredSide(m.Height, m.Scale) && m.StoredWidth == CacheFormat.StoredSide(m.Width, m.Scale),
             source, $"stored size {m.StoredHeight}×{m.StoredWidth} does not match {m.Height}×{m.Width} at scale {m.Scale}");
         Require(m.Splits.Count > 0, source, "it lists no splits");

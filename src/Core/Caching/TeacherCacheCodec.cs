@@ -109,6 +109,33 @@ public static class TeacherCacheCodec
         return decoded;
     }
 
+    /// <summary>
+    /// Each pixel's rank of its class <paramref name="argmax"/> ([N, H, W]) in <paramref name="decoded"/>
+    /// ([N, K, H, W], decoded at T = 1), as uint8 [N, H, W]: its place in a stable descending sort (ties by class id),
+    /// 0 where it is past <see cref="ArgmaxPlane.MaxRank"/> (the pixel is then left as decoded).
+    /// </summary>
+    public static Tensor ArgmaxRanks(Tensor decoded, Tensor argmax)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        ArgumentNullException.ThrowIfNull(argmax);
+        using var scope = NewDisposeScope();
+        var order = DescendingClasses(decoded);
+        var positions = arange(decoded.shape[1], ScalarType.Int64, decoded.device).view(1, -1, 1, 1);
+        var ranks = order.eq(argmax.to(ScalarType.Int64).unsqueeze(1)).to(ScalarType.Int64).mul_(positions).sum(1);
+        return ranks.masked_fill_(ranks.gt(ArgmaxPlane.MaxRank), 0).to(ScalarType.Byte).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The classes that <paramref name="ranks"/> ([N, H, W], from <see cref="ArgmaxRanks"/>) name in <paramref name="decoded"/>, int64 [N, H, W].</summary>
+    public static Tensor ClassesOfRanks(Tensor decoded, Tensor ranks)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        ArgumentNullException.ThrowIfNull(ranks);
+        using var scope = NewDisposeScope();
+        return DescendingClasses(decoded).gather(1, ranks.to(ScalarType.Int64).unsqueeze(1)).squeeze(1).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor DescendingClasses(Tensor decoded) => decoded.sort(1, descending: true, stable: true).Indices;
+
     /// <summary>Stored values as float32 probabilities (q8 bytes scaled back to [0, 1]).</summary>
     private static Tensor Probabilities(Tensor values) => values.dtype == ScalarType.Byte
         ? values.to(ScalarType.Float32).mul_(Q8Levels)

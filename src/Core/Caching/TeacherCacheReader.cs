@@ -26,6 +26,7 @@ public sealed class TeacherCacheReader : IDisposable
     private readonly Dictionary<string, bool[]> verified;
     private readonly int valueBytes;
     private readonly int indexBytes;
+    private readonly int storedIndexBytes;
     private readonly int argmaxBytes;
     private bool disposed;
 
@@ -36,6 +37,7 @@ public sealed class TeacherCacheReader : IDisposable
         Manifest = manifest;
         valueBytes = checked((int)CacheFormat.ProbabilityLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth, manifest.Precision));
         indexBytes = checked((int)CacheFormat.IndexLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth));
+        storedIndexBytes = checked((int)CacheFormat.IndexLength(manifest.TopK, manifest.StoredHeight, manifest.StoredWidth, manifest.PacksClassIds));
         argmaxBytes = manifest.ArgmaxBytes;
         // Parsed once so that each read compares 32 bytes instead of formatting hex.
         checksums = manifest.Splits.ToDictionary(
@@ -187,22 +189,23 @@ public sealed class TeacherCacheReader : IDisposable
             ? TeacherCacheCodec.DecodeLogits(values, classes, height, width)
             : TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width, temperature);
         if (m.ExactArgmax && height == m.Height && width == m.Width)
-            TeacherCacheCodec.EnforceArgmax(decoded, ArgmaxTensor(planes, indices.Count).to(decoded.device));
+        {
+            // Ranks name classes in the map decoded at T = 1, as the writer ranked them.
+            var atOne = temperature == 1f ? decoded : TeacherCacheCodec.Decode(values, classes, m.NumClasses, height, width);
+            TeacherCacheCodec.EnforceArgmax(decoded, TeacherCacheCodec.ClassesOfRanks(atOne, RankTensor(planes, indices.Count).to(decoded.device)));
+        }
         return decoded.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The unpacked argmax planes of a batch, uint8 [N, H, W].</summary>
-    private Tensor ArgmaxTensor(byte[] planes, int count)
+    /// <summary>The unpacked argmax ranks of a batch, uint8 [N, H, W].</summary>
+    private Tensor RankTensor(byte[] planes, int count)
     {
         var m = Manifest;
         var pixels = m.Height * m.Width;
-        var classes = new byte[count * pixels];
+        var ranks = new byte[count * pixels];
         for (var i = 0; i < count; i++)
-            ArgmaxPlane.Unpack(planes.AsSpan(i * argmaxBytes, argmaxBytes), m.NumClasses, classes.AsSpan(i * pixels, pixels));
-        var ids = TensorPrimitives.Max<byte>(classes);
-        if (ids >= m.NumClasses)
-            throw new InvalidDataException($"An argmax plane holds class id {ids} but the cache has {m.NumClasses} classes; the cache is corrupt and must be rebuilt.");
-        return tensor(classes, [count, m.Height, m.Width]);
+            ArgmaxPlane.Unpack(planes.AsSpan(i * argmaxBytes, argmaxBytes), ranks.AsSpan(i * pixels, pixels));
+        return tensor(ranks, [count, m.Height, m.Width]);
     }
 
     /// <summary>Reads every entry of every split and checks its SHA-256.</summary>
@@ -210,7 +213,7 @@ public sealed class TeacherCacheReader : IDisposable
     public void VerifyAll()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var buffer = ArrayPool<byte>.Shared.Rent(valueBytes + indexBytes + argmaxBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(valueBytes + indexBytes + storedIndexBytes + argmaxBytes);
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -218,8 +221,10 @@ public sealed class TeacherCacheReader : IDisposable
             {
                 foreach (var entry in entries.Entries)
                 {
-                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), buffer.AsSpan(valueBytes, indexBytes),
-                        buffer.AsSpan(valueBytes + indexBytes, argmaxBytes), hash, always: true);
+                    var classes = buffer.AsSpan(valueBytes, indexBytes);
+                    ReadEntry(split, entry, buffer.AsSpan(0, valueBytes), classes,
+                        Manifest.PacksClassIds ? buffer.AsSpan(valueBytes + indexBytes, storedIndexBytes) : classes,
+                        buffer.AsSpan(valueBytes + indexBytes + storedIndexBytes, argmaxBytes), hash, always: true);
                 }
             }
         }
@@ -254,22 +259,37 @@ public sealed class TeacherCacheReader : IDisposable
         var entries = Split(split);
         if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (var i = 0; i < indices.Count; i++)
+        var packed = Manifest.PacksClassIds ? ArrayPool<byte>.Shared.Rent(storedIndexBytes) : null;
+        try
         {
-            var index = indices[i];
-            if ((uint)index >= (uint)entries.Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
-            ReadEntry(split, entries.Entries[index], values.Slice(i * valueBytes, valueBytes), classes.Slice(i * indexBytes, indexBytes),
-                argmax.Slice(i * argmaxBytes, argmaxBytes), hash);
+            for (var i = 0; i < indices.Count; i++)
+            {
+                var index = indices[i];
+                if ((uint)index >= (uint)entries.Count)
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} is outside split '{split}' ({entries.Count} images).");
+                var entryClasses = classes.Slice(i * indexBytes, indexBytes);
+                ReadEntry(split, entries.Entries[index], values.Slice(i * valueBytes, valueBytes), entryClasses,
+                    packed is null ? entryClasses : packed.AsSpan(0, storedIndexBytes), argmax.Slice(i * argmaxBytes, argmaxBytes), hash);
+            }
+        }
+        finally
+        {
+            if (packed is not null) ArrayPool<byte>.Shared.Return(packed);
         }
     }
 
-    private void ReadEntry(
-        string split, CacheEntry entry, Span<byte> values, Span<byte> classes, Span<byte> argmax, IncrementalHash hash, bool always = false)
+    /// <summary>
+    /// Reads one entry — its class ids as stored into <paramref name="storedClasses"/>, which is
+    /// <paramref name="classes"/> itself unless they are packed — checks its checksum on its first read and its ids on
+    /// every read, and leaves the ids one a byte in <paramref name="classes"/>.
+    /// </summary>
+    private void ReadEntry(string split, CacheEntry entry, Span<byte> values, Span<byte> classes, Span<byte> storedClasses,
+        Span<byte> argmax, IncrementalHash hash, bool always = false)
     {
         try
         {
-            shards[entry.Shard].ReadExactly(entry.Offset, values, classes, argmax);
+            shards[entry.Shard].ReadExactly(entry.Offset, values, storedClasses, argmax);
+            if (Manifest.PacksClassIds) PackedClassIds.Unpack(storedClasses, classes);
         }
         catch (EndOfStreamException)
         {
@@ -286,7 +306,7 @@ public sealed class TeacherCacheReader : IDisposable
         ref var checkedBefore = ref verified[split][entry.Index];
         if (!always && Volatile.Read(ref checkedBefore)) return;
         hash.AppendData(values);
-        hash.AppendData(classes);
+        hash.AppendData(storedClasses);
         hash.AppendData(argmax);
         Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
         hash.GetHashAndReset(actual);

@@ -103,10 +103,11 @@ public static class TeacherCacheWriter
         var denseBytes = 4L * shape.NumClasses * shape.Height * shape.Width;
         var valueBytes = (int)CacheFormat.ProbabilityLength(spec.TopK, shape.StoredHeight, shape.StoredWidth, spec.Precision);
         var indexBytes = (int)CacheFormat.IndexLength(spec.TopK, shape.StoredHeight, shape.StoredWidth);
+        var packIds = PackedClassIds.Applies(spec.ExactArgmax, shape.NumClasses);
         if (spec.StoresLogits && spec.Precision == CachePrecisions.Q8)
             throw new ArgumentException("q8 stores probabilities in [0, 1]; a logits cache needs fp16 or fp32.", nameof(spec));
-        if (spec.ExactArgmax && (spec.StoresLogits || spec.Scale == 1))
-            throw new ArgumentException("An exact argmax plane is for top-k caches at scale 2 or more.", nameof(spec));
+        if (spec.ExactArgmax && (spec.StoresLogits || spec.Scale == 1 || spec.TopK < 2))
+            throw new ArgumentException("An exact argmax plane is for top-k caches with topK ≥ 2 at scale 2 or more.", nameof(spec));
         if (spec.StoresLogits && spec.TopK != shape.NumClasses)
             throw new ArgumentException($"A logits cache stores every class: topK must be {shape.NumClasses}, not {spec.TopK}.", nameof(spec));
         var overall = new CacheFidelityMeter();
@@ -135,27 +136,36 @@ public static class TeacherCacheWriter
                     var logProbabilities = logits.to(ScalarType.Float32).log_softmax(1);
                     var probabilities = logProbabilities.exp();
                     var (values, indices) = TeacherCacheCodec.Encode(spec.StoresLogits ? logits.to(ScalarType.Float32) : probabilities, spec);
-                    var argmax = spec.ExactArgmax ? probabilities.argmax(1).to(ScalarType.Byte) : null;
+                    // The argmax plane: each pixel's teacher class as its rank in the map a reader decodes at T = 1.
+                    var ranks = spec.ExactArgmax
+                        ? TeacherCacheCodec.ArgmaxRanks(
+                            TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width), probabilities.argmax(1))
+                        : null;
                     // Decode what is stored, exactly as a reader will, to measure the cache's real fidelity.
                     Tensor Decoded(double temperature)
                     {
                         if (spec.StoresLogits) return TeacherCacheCodec.DecodeLogits(values, indices, shape.Height, shape.Width).softmax(1);
                         var decoded = TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width, (float)temperature);
-                        return argmax is null ? decoded : TeacherCacheCodec.EnforceArgmax(decoded, argmax);
+                        if (ranks is null) return decoded;
+                        var atOne = temperature == 1 ? decoded : TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width);
+                        return TeacherCacheCodec.EnforceArgmax(decoded, TeacherCacheCodec.ClassesOfRanks(atOne, ranks));
                     }
                     meter.Add(probabilities, logProbabilities, Decoded(1));
                     if (fidelityTemperature is { } t) meter.AddTempered(logProbabilities, Decoded(t), t);
 
                     var storedValues = values.cpu().contiguous().bytes;
                     var storedIndices = indices.cpu().contiguous().bytes;
-                    var argmaxClasses = argmax is null ? default : argmax.cpu().contiguous().bytes;
+                    var storedRanks = ranks is null ? default : ranks.cpu().contiguous().bytes;
                     var plane = shape.Height * shape.Width;
-                    var packed = new byte[spec.ExactArgmax ? ArgmaxPlane.Length(shape.NumClasses, shape.Height, shape.Width) : 0];
+                    var packedRanks = new byte[spec.ExactArgmax ? ArgmaxPlane.Length(shape.Height, shape.Width) : 0];
+                    var packedIds = new byte[packIds ? PackedClassIds.Length(indexBytes) : 0];
                     for (var i = 0; i < samples.Length; i++)
                     {
-                        if (argmax is not null) ArgmaxPlane.Pack(argmaxClasses.Slice(i * plane, plane), shape.NumClasses, packed);
+                        var ids = storedIndices.Slice(i * indexBytes, indexBytes);
+                        if (packIds) PackedClassIds.Pack(ids, packedIds);
+                        if (ranks is not null) ArgmaxPlane.Pack(storedRanks.Slice(i * plane, plane), packedRanks);
                         entries.Add(shards.Append(name, start + i,
-                            storedValues.Slice(i * valueBytes, valueBytes), storedIndices.Slice(i * indexBytes, indexBytes), packed));
+                            storedValues.Slice(i * valueBytes, valueBytes), packIds ? packedIds : ids, packedRanks));
                     }
                     done += samples.Length;
                     progress?.Invoke(done, total);

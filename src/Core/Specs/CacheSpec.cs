@@ -28,9 +28,10 @@ public static class CacheForms
 /// or all K logits (<see cref="CacheForms.Logits"/>, <see cref="TopK"/> then being K).
 /// </summary>
 /// <param name="ExactArgmax">
-/// Also store the teacher's class of every full-resolution pixel (4 bits for up to 16 classes, else a byte), and make it
+/// Also store the teacher's class of every full-resolution pixel (as its rank in the decoded map, 2 bits) and make it
 /// the decoded map's argmax: a top-k cache at scale 2 or 4 then keeps the teacher's decision at object edges, where
-/// upsampling alone moves it. Only for top-k caches with scale &gt; 1 (at scale 1 the top-1 class is the argmax already).
+/// upsampling alone moves it. Class ids are then stored two to a byte (up to 16 classes). Only for top-k caches with
+/// k ≥ 2 and scale &gt; 1 (at scale 1 the top-1 class is the argmax already).
 /// </param>
 public sealed record CacheSpec(
     int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string Form = CacheForms.TopK, bool ExactArgmax = false)

@@ -84,7 +84,7 @@ public sealed class CacheIntegrityTests
     }
 
     [Theory]
-    [InlineData("\"formatVersion\": 1", "\"formatVersion\": 2", "format version 2")]
+    [InlineData("\"formatVersion\": 2", "\"formatVersion\": 3", "format version 3")]
     [InlineData("\"topK\": 2", "\"topK\": 9", "topK 9")]
     [InlineData("\"shard\": \"train-00000.bin\"", "\"shard\": \"../train-00000.bin\"", "names shard")]
     [InlineData("\"precision\": \"fp16\"", "\"precision\": \"bf16\"", "precision")]

@@ -41,8 +41,8 @@ public sealed class CacheJobKind(
         "Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
         + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
         + "or with `form: \"logits\"` every class's logit (for methods that need logits, such as `cwd`), "
-        + "and with `exactArgmax` (scale 2 or 4) the teacher's class of every full-resolution pixel in 4 bits (up to 16 classes), "
-        + "which the decoded map then keeps as its argmax, "
+        + "and with `exactArgmax` (topK ≥ 2, scale 2 or 4) the teacher's class of every full-resolution pixel as its rank in "
+        + "the decoded map in 2 bits, the class ids two to a byte (up to 16 classes), which the decoded map then keeps as its argmax, "
         + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact "
         + "at T = 1 and at `temperature`, the distillation temperature, argmax agreement, bytes per image, ratio to dense "
         + "fp32) in `result`. If the teacher job is still running, "
@@ -57,9 +57,9 @@ public sealed class CacheJobKind(
         ["every logit (cwd)"] = new(
             TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
             Form: CacheForms.Logits),
-        ["top-2 q8 at quarter size, exact argmax (1/32 of dense fp16 for 12 classes)"] = new(
+        ["top-2 q8 at half size, exact argmax (a byte a pixel: 1/24 of dense fp16 for 12 classes)"] = new(
             TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
-            TopK: 2, Precision: CachePrecisions.Q8, Scale: 4, ExactArgmax: true),
+            TopK: 2, Precision: CachePrecisions.Q8, Scale: 2, ExactArgmax: true),
     };
 
     public JobRecord Prepare(CacheJobRequest request)
