@@ -136,19 +136,21 @@ public static class TeacherCacheWriter
                     var logProbabilities = logits.to(ScalarType.Float32).log_softmax(1);
                     var probabilities = logProbabilities.exp();
                     var (values, indices) = TeacherCacheCodec.Encode(spec.StoresLogits ? logits.to(ScalarType.Float32) : probabilities, spec);
-                    // The argmax plane: each pixel's teacher class as its rank in the map a reader decodes at T = 1.
-                    var ranks = spec.ExactArgmax
-                        ? TeacherCacheCodec.ArgmaxRanks(
-                            TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width), probabilities.argmax(1))
-                        : null;
+                    // The argmax plane: each pixel's teacher class as its rank in the map a reader decodes at T = 1,
+                    // and the classes those ranks name there, which a reader makes the argmax at any temperature.
+                    Tensor? ranks = null, enforced = null;
+                    if (spec.ExactArgmax)
+                    {
+                        var atOne = TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width);
+                        ranks = TeacherCacheCodec.ArgmaxRanks(atOne, probabilities.argmax(1));
+                        enforced = TeacherCacheCodec.ClassesOfRanks(atOne, ranks);
+                    }
                     // Decode what is stored, exactly as a reader will, to measure the cache's real fidelity.
                     Tensor Decoded(double temperature)
                     {
                         if (spec.StoresLogits) return TeacherCacheCodec.DecodeLogits(values, indices, shape.Height, shape.Width).softmax(1);
                         var decoded = TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width, (float)temperature);
-                        if (ranks is null) return decoded;
-                        var atOne = temperature == 1 ? decoded : TeacherCacheCodec.Decode(values, indices, shape.NumClasses, shape.Height, shape.Width);
-                        return TeacherCacheCodec.EnforceArgmax(decoded, TeacherCacheCodec.ClassesOfRanks(atOne, ranks));
+                        return enforced is null ? decoded : TeacherCacheCodec.EnforceArgmax(decoded, enforced);
                     }
                     meter.Add(probabilities, logProbabilities, Decoded(1));
                     if (fidelityTemperature is { } t) meter.AddTempered(logProbabilities, Decoded(t), t);
