@@ -86,7 +86,7 @@ public static class CacheManifestJson
         Require(CacheForms.IsValid(m.Form), source, $"form '{m.Form}'");
         Require(m.Form != CacheForms.Logits || m.TopK == m.NumClasses, source, $"a logits cache with topK {m.TopK} of {m.NumClasses} classes");
         Require(m.Scale >= 1, source, $"scale {m.Scale}");
-        Require(!m.ExactArgmax || (m.Form == CacheForms.TopK && m.Scale > 1 && m.TopK >= 2), source,
+        Require(!m.ExactArgmax || CacheSpec.AllowsExactArgmax(m.Form, m.Scale, m.TopK), source,
             "an exact argmax plane on a logits cache, at scale 1 or with topK 1");
         Require(m.StoredHeight == CacheFormat.StoredSide(m.Height, m.Scale) && m.StoredWidth == CacheFormat.StoredSide(m.Width, m.Scale),
             source, $"stored size {m.StoredHeight}×{m.StoredWidth} does not match {m.Height}×{m.Width} at scale {m.Scale}");

@@ -106,7 +106,7 @@ public static class TeacherCacheWriter
         var packIds = PackedClassIds.Applies(spec.ExactArgmax, shape.NumClasses);
         if (spec.StoresLogits && spec.Precision == CachePrecisions.Q8)
             throw new ArgumentException("q8 stores probabilities in [0, 1]; a logits cache needs fp16 or fp32.", nameof(spec));
-        if (spec.ExactArgmax && (spec.StoresLogits || spec.Scale == 1 || spec.TopK < 2))
+        if (spec.ExactArgmax && !CacheSpec.AllowsExactArgmax(spec.Form, spec.Scale, spec.TopK))
             throw new ArgumentException("An exact argmax plane is for top-k caches with topK ≥ 2 at scale 2 or more.", nameof(spec));
         if (spec.StoresLogits && spec.TopK != shape.NumClasses)
             throw new ArgumentException($"A logits cache stores every class: topK must be {shape.NumClasses}, not {spec.TopK}.", nameof(spec));

@@ -37,4 +37,7 @@ public sealed record CacheSpec(
     int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string Form = CacheForms.TopK, bool ExactArgmax = false)
 {
     public bool StoresLogits => Form == CacheForms.Logits;
+
+    /// <summary>Whether a cache of this form, scale and k can have an exact argmax (see <see cref="ExactArgmax"/>).</summary>
+    public static bool AllowsExactArgmax(string? form, int scale, int topK) => form == CacheForms.TopK && scale > 1 && topK >= 2;
 }

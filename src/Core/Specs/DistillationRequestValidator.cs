@@ -17,7 +17,7 @@ public static class DistillationRequestValidator
         errors.Require(!(precision == CachePrecisions.Q8 && form == CacheForms.Logits), $"{prefix}precision",
             $"'{CachePrecisions.Q8}' stores probabilities in [0, 1]; a logits cache needs '{CachePrecisions.Fp16}' or '{CachePrecisions.Fp32}'.");
         errors.Require(Scales.Contains(scale), $"{prefix}scale", "scale must be 1, 2 or 4.");
-        errors.Require(!exactArgmax || (form == CacheForms.TopK && scale > 1 && topK >= 2), $"{prefix}exactArgmax",
+        errors.Require(!exactArgmax || CacheSpec.AllowsExactArgmax(form, scale, topK), $"{prefix}exactArgmax",
             "exactArgmax is for top-k caches with topK ≥ 2 at scale 2 or 4 (at scale 1 the top-1 class is the argmax already; "
             + "with one kept class the teacher's class can be one of many tied tail values, which its 2-bit rank cannot name; "
             + "a logits cache keeps every logit).");
