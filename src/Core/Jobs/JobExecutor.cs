@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using DistillService.Core.Configuration;
+using DistillService.Core.Torch;
 using Hangfire;
 using Hangfire.Server;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ public sealed class JobExecutor(JobRunner runner, JobKindRegistry kinds, IOption
     public void Run(string kind, Guid jobId, PerformContext? context, CancellationToken cancellationToken)
     {
         // OpenMP's thread count is per calling thread: set it on this worker thread, not only at start-up.
-        TorchSharp.torch.set_num_threads(torchOptions.Value.EffectiveThreads);
+        TorchRuntime.PinThreadsForThisThread(torchOptions.Value.EffectiveThreads);
         runner.Execute(jobId, kinds.Get(kind), context, cancellationToken);
     }
 }

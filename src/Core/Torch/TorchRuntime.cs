@@ -52,6 +52,19 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// Sets the intra-op thread count for the calling thread only, so that no later change made by another thread
+    /// (another host in the same process) reaches it. libtorch copies its process-wide count into a thread's OpenMP
+    /// setting the first time that thread computes; reading the count first makes that copy happen now, and the
+    /// count set after it stays this thread's own.
+    /// </summary>
+    public static void PinThreadsForThisThread(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _ = get_num_threads();
+        set_num_threads(threads);
+    }
+
     private static bool TryTuneGlibcAllocator()
     {
         try

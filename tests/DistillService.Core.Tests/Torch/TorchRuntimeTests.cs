@@ -19,6 +19,46 @@ public sealed class TorchRuntimeTests
         Assert.Equal(TorchTestSetup.Threads, TorchRuntime.Threads);
     }
 
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 3)]
+    public void APinnedThreadKeepsItsCountWhenAnotherThreadSetsAnother(bool pinned, int seenByTheFirstThread)
+    {
+        TorchTestSetup.Ensure();
+        using var firstSet = new ManualResetEventSlim();
+        using var otherSet = new ManualResetEventSlim();
+        var seen = 0;
+        // A fresh thread, as each Hangfire worker is: it has not computed yet.
+        var first = new Thread(() =>
+        {
+            if (pinned) TorchRuntime.PinThreadsForThisThread(1);
+            else set_num_threads(1);
+            firstSet.Set();
+            otherSet.Wait();
+            seen = get_num_threads();
+        });
+        var other = new Thread(() =>
+        {
+            firstSet.Wait();
+            set_num_threads(3);
+            otherSet.Set();
+        });
+        try
+        {
+            first.Start();
+            other.Start();
+            first.Join();
+            other.Join();
+        }
+        finally
+        {
+            set_num_threads(TorchTestSetup.Threads);
+        }
+
+        // Unpinned, the first thread takes up whatever count was set last anywhere: the control that shows the race is real.
+        Assert.Equal(seenByTheFirstThread, seen);
+    }
+
     [Fact]
     public void ConfigureTunesGlibcAllocatorOnLinux()
     {
