@@ -23,6 +23,8 @@ internal sealed record BenchSettings(
             return fallback;
         }
         int Integer(string name, int fallback) => int.Parse(Option(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        string? Given(string name) => Option(name, "") is { Length: > 0 } value ? value : null;
+        int? GivenInteger(string name) => Given(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : null;
 
         var only = Option("only", "");
         var settings = new BenchSettings(
@@ -40,8 +42,8 @@ internal sealed record BenchSettings(
             RssSteps: Integer("rss-steps", 0),
             Rounds: Integer("rounds", 2),
             // The cache the offline lines write and read: the service's default unless asked for another form.
-            Cache: new CacheSpec(Integer("cache-top-k", 4), Option("cache-precision", "fp16"), Integer("cache-scale", 1),
-                ExactArgmax: Option("cache-exact-argmax", "false") == "true"));
+            Cache: CacheDefaults.Resolve(CacheForms.TopK, GivenInteger("cache-top-k"), Given("cache-precision"), GivenInteger("cache-scale"),
+                Given("cache-exact-argmax") is { } exact ? exact == "true" : null));
         settings.Validate();
         return settings;
     }

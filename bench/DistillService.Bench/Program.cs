@@ -42,7 +42,7 @@ static int Usage()
         usage: DistillService.Bench [steps] [--size 128] [--batch 8] [--threads 2] [--iters 10] [--warmup 2] [--rounds 2] [--device cpu]
                                     [--classes 12] [--teacher-channels 32] [--student-channels 8] [--depth 4]
                                     [--only teacher_train,kd_offline,…] [--rss-steps 1000]
-                                    [--cache-top-k 4] [--cache-precision fp16|q8] [--cache-scale 1] [--cache-exact-argmax false]
+                                    [--cache-top-k 2] [--cache-precision q8|fp16|fp32] [--cache-scale 2] [--cache-exact-argmax true]
                DistillService.Bench variants [same options]   (channels-last and inference_mode, with parity)
                DistillService.Bench poll-latency [--url http://127.0.0.1:5080] [--rate 100] [--seconds 20]
                DistillService.Bench street-scenes [--out runs/street-scenes] [--train 2800] [--val 200] [--width 2048] [--height 1024]

@@ -137,13 +137,12 @@ public sealed class TeacherCacheReader : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(indices);
         var m = Manifest;
-        var batch = new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth);
-        var stored = StagingBuffers.Bytes.Rent(indices.Count * (valueBytes + argmaxBytes));
+        var batch = new CompactTeacherBatch(indices.Count, m.NumClasses, m.TopK, m.StoredHeight, m.StoredWidth, m.Height, m.Width, argmaxBytes);
+        var stored = StagingBuffers.Bytes.Rent(indices.Count * valueBytes);
         try
         {
-            // An argmax plane (caches at scale > 1 only) is read and checked but not used: this path decodes at scale 1.
             ReadBatch(split, indices, stored.AsSpan(0, indices.Count * valueBytes), batch.Classes.AsSpan(0, batch.Length),
-                stored.AsSpan(indices.Count * valueBytes, indices.Count * argmaxBytes));
+                batch.ArgmaxPlanes.AsSpan(0, indices.Count * argmaxBytes));
             var values = batch.Values.AsSpan(0, batch.Length);
             if (CacheFormat.ProbabilityBytes(m.Precision) == 1)
             {

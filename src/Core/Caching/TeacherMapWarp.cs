@@ -24,10 +24,11 @@ namespace DistillService.Core.Caching;
 public static class TeacherMapWarp
 {
     /// <summary>
-    /// Writes the floored log-probabilities of <paramref name="batch"/>, float [N, H, W, K] (channels-last, row-major),
-    /// into <paramref name="destination"/>, warped by <paramref name="theta"/> ([N·6] affine_grid matrices, output →
-    /// input in normalised coordinates), or only decoded when it is null. Only for maps stored at full resolution
-    /// (scale 1). Samples are spread over the current task scheduler's threads.
+    /// Writes the floored log-probabilities of <paramref name="batch"/>, float [N, H, W, K] (channels-last, row-major, at
+    /// the images' full resolution), into <paramref name="destination"/>, warped by <paramref name="theta"/> ([N·6]
+    /// affine_grid matrices, output → input in normalised coordinates), or only decoded when it is null. A map stored at
+    /// a reduced size is resized bilinearly first and, with an exact argmax, given the teacher's class as its argmax,
+    /// as the reader's torch path does. Samples are spread over the current task scheduler's threads.
     /// </summary>
     /// <param name="floor">Probabilities below it (and pixels from outside the image) become log(floor).</param>
     /// <param name="temperature">The distillation temperature the map will be tempered at: it sets the tail's values (<see cref="TopKTail"/>).</param>
@@ -35,7 +36,7 @@ public static class TeacherMapWarp
     public static void DecodeWarpedLog(CompactTeacherBatch batch, float[]? theta, float floor, Memory<float> destination, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var (n, numClasses, plane) = (batch.Count, batch.NumClasses, batch.Height * batch.Width);
+        var (n, numClasses, plane) = (batch.Count, batch.NumClasses, batch.FullHeight * batch.FullWidth);
         if (theta is not null && theta.Length != n * 6)
             throw new ArgumentException($"{theta.Length / 6} transforms for a batch of {n}.", nameof(theta));
         if (destination.Length != n * numClasses * plane)
@@ -50,7 +51,7 @@ public static class TeacherMapWarp
     private static void DecodeWarpedLog(
         CompactTeacherBatch batch, int b, ReadOnlySpan<float> theta, float floor, Span<float> target, float temperature)
     {
-        var (numClasses, height, width) = (batch.NumClasses, batch.Height, batch.Width);
+        var (numClasses, height, width) = (batch.NumClasses, batch.FullHeight, batch.FullWidth);
         var rowLength = width * numClasses;
         // Pixels are read and written in whole SIMD vectors: the last vector of a pixel reaches into the next one
         // (stores are overwritten by it, loads ignored), and past the last pixel into this slack.
@@ -59,7 +60,7 @@ public static class TeacherMapWarp
         var rowBuffer = StagingBuffers.Floats.Rent(rowLength + slack);
         try
         {
-            Decode(batch, b, denseBuffer, temperature);
+            DecodeFullSize(batch, b, denseBuffer, temperature);
             var sampling = theta.IsEmpty ? (AffineSampling?)null : new AffineSampling(theta, height, width);
             using var geometry = new WarpRow(width);
             ref var dense = ref MemoryMarshal.GetArrayDataReference(denseBuffer);
@@ -100,6 +101,44 @@ public static class TeacherMapWarp
         {
             StagingBuffers.Floats.Return(rowBuffer);
             StagingBuffers.Floats.Return(denseBuffer);
+        }
+    }
+
+    /// <summary>
+    /// Sample <paramref name="b"/> as dense probabilities at full resolution [H·W, K]: decoded, resized when stored at a
+    /// reduced size, and with an exact argmax the teacher's class swapped onto each pixel's largest value (its rank names
+    /// the class in the map decoded at T = 1, so at another temperature that map is decoded too).
+    /// </summary>
+    private static void DecodeFullSize(CompactTeacherBatch batch, int b, float[] dense, float temperature)
+    {
+        var (numClasses, pixels) = (batch.NumClasses, batch.FullHeight * batch.FullWidth);
+        var resized = batch.Height != batch.FullHeight || batch.Width != batch.FullWidth;
+        if (!resized && batch.PlaneLength == 0)
+        {
+            Decode(batch, b, dense, temperature);
+            return;
+        }
+        var slack = Vector<float>.Count;
+        var stored = StagingBuffers.Floats.Rent(batch.Height * batch.Width * numClasses + slack);
+        var atOne = temperature != 1f && batch.PlaneLength > 0 ? StagingBuffers.Floats.Rent(pixels * numClasses + slack) : null;
+        try
+        {
+            void DecodeAt(float t, float[] target)
+            {
+                Decode(batch, b, resized ? stored : target, t);
+                if (resized) BilinearUpsample.Resize(stored, batch.Height, batch.Width, target, batch.FullHeight, batch.FullWidth, numClasses);
+            }
+            DecodeAt(temperature, dense);
+            if (batch.PlaneLength == 0) return;
+            if (atOne is not null) DecodeAt(1f, atOne);
+            var map = dense.AsSpan(0, pixels * numClasses);
+            ExactArgmaxOnPixels.Enforce(map, atOne is null ? map : atOne.AsSpan(0, pixels * numClasses),
+                batch.ArgmaxPlanes.AsSpan(b * batch.PlaneLength, batch.PlaneLength), pixels, numClasses);
+        }
+        finally
+        {
+            StagingBuffers.Floats.Return(stored);
+            if (atOne is not null) StagingBuffers.Floats.Return(atOne);
         }
     }
 

@@ -96,13 +96,13 @@ public sealed class OfflineTeacherSignal : ITeacherSignal
 
     /// <summary>
     /// Reads, checks, decodes and warps the entries and takes the floored log, all in managed code (see
-    /// <see cref="TeacherMapWarp"/>); only for top-k caches at full resolution.
+    /// <see cref="TeacherMapWarp"/>); for top-k caches whose images are the batch's size.
     /// </summary>
     public PreparedTeacherMap? PrepareAhead(IReadOnlyList<int> sampleIndices, float[]? theta, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(sampleIndices);
         var m = reader.Manifest;
-        if (StoresLogits || m.Scale != 1 || m.Height != height || m.Width != width) return null;
+        if (StoresLogits || m.Height != height || m.Width != width) return null;
         using var compact = reader.ReadCompact(split, sampleIndices);
         var prepared = new PreparedTeacherMap(sampleIndices.Count, m.NumClasses, height, width);
         try

@@ -23,10 +23,16 @@ public sealed class TeacherMapWarpTests
     [InlineData(3, CachePrecisions.Fp16, false, 1.0)]
     [InlineData(3, CachePrecisions.Fp16, true, 2.0)]
     [InlineData(2, CachePrecisions.Fp32, false, 4.0)]
-    public void PreparedAheadEqualsTheTorchPath(int topK, string precision, bool augmented, double temperature)
+    [InlineData(2, CachePrecisions.Q8, false, 1.0, 2)]
+    [InlineData(3, CachePrecisions.Fp16, true, 2.0, 4)]
+    [InlineData(2, CachePrecisions.Q8, false, 1.0, 2, true)]
+    [InlineData(2, CachePrecisions.Q8, true, 1.0, 2, true)]
+    [InlineData(2, CachePrecisions.Q8, true, 2.0, 2, true)]
+    [InlineData(3, CachePrecisions.Fp16, true, 4.0, 4, true)]
+    public void PreparedAheadEqualsTheTorchPath(int topK, string precision, bool augmented, double temperature, int scale = 1, bool exactArgmax = false)
     {
         using var folder = new ScratchFolder();
-        CacheFixtures.Write(folder.Cache(), new CacheSpec(topK, precision));
+        CacheFixtures.Write(folder.Cache(), new CacheSpec(topK, precision, scale, ExactArgmax: exactArgmax));
         using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true, temperature: temperature);
         using var scope = NewDisposeScope();
         var augmenter = new Augmenter(new AugmentationSpec(HorizontalFlip: true, MaxShift: 0.15, MaxRotationDegrees: 25, Scale: [0.7, 1.3]), seed: 11);
@@ -94,16 +100,34 @@ public sealed class TeacherMapWarpTests
     }
 
     [Fact]
-    public void ACacheAtReducedResolutionOrAnotherSizeIsLeftToTheTorchPath()
+    public void ACacheOfAnotherSizeIsLeftToTheTorchPath()
     {
         using var folder = new ScratchFolder();
         CacheFixtures.Write(folder.Cache(), new CacheSpec(3, CachePrecisions.Fp16, Scale: 2));
-        using var reduced = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
-        Assert.Null(reduced.PrepareAhead(Indices, null, CacheFixtures.Size, CacheFixtures.Size));
+        using var signal = new OfflineTeacherSignal(TeacherCacheReader.Open(folder.Cache()), ownsReader: true);
+        Assert.NotNull(signal.PrepareAhead(Indices, null, CacheFixtures.Size, CacheFixtures.Size));
+        Assert.Null(signal.PrepareAhead(Indices, null, CacheFixtures.Size * 2, CacheFixtures.Size * 2));
+    }
 
-        using var full = new ScratchFolder();
-        CacheFixtures.Write(full.Cache(), new CacheSpec(3, CachePrecisions.Fp16));
-        using var other = new OfflineTeacherSignal(TeacherCacheReader.Open(full.Cache()), ownsReader: true);
-        Assert.Null(other.PrepareAhead(Indices, null, CacheFixtures.Size * 2, CacheFixtures.Size * 2));
+    [Theory]
+    [InlineData(4, 4)]
+    [InlineData(3, 5)]
+    [InlineData(8, 3)]
+    public void BilinearResizeEqualsInterpolate(int height, int width)
+    {
+        const int classes = 5;
+        using var scope = NewDisposeScope();
+        var map = rand(1, classes, height, width);
+        var (outHeight, outWidth) = (height * 2 + 1, width * 3);
+        var expected = nn.functional.interpolate(map, [outHeight, outWidth], mode: InterpolationMode.Bilinear, align_corners: false);
+        var slack = System.Numerics.Vector<float>.Count;
+        var source = new float[height * width * classes + slack];
+        map.permute(0, 2, 3, 1).contiguous().data<float>().CopyTo(source, 0);
+        var target = new float[outHeight * outWidth * classes + slack];
+
+        BilinearUpsample.Resize(source, height, width, target, outHeight, outWidth, classes);
+
+        var resized = tensor(target.AsSpan(0, outHeight * outWidth * classes).ToArray(), [1, outHeight, outWidth, classes]).permute(0, 3, 1, 2);
+        Assert.True(CacheFixtures.MaxAbsDifference(resized, expected) < 1e-6, $"{CacheFixtures.MaxAbsDifference(resized, expected):E2}");
     }
 }
