@@ -39,11 +39,12 @@ public sealed class CacheJobKind(
 
     public SubmissionDocs Docs { get; } = new("cache", "SubmitCacheJob", "Cache a trained teacher's soft outputs",
         "Runs the teacher once over each image of the given splits (un-augmented) and stores, per pixel, "
-        + "the top-k probabilities (fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
+        + "the top-k probabilities (q8, fp16 or fp32) and their class indices at 1/scale resolution under `caches/{jobId}/`, "
         + "or with `form: \"logits\"` every class's logit (for methods that need logits, such as `cwd`), "
         + "and with `exactArgmax` (topK ≥ 2, scale 2 or 4) the teacher's class of every full-resolution pixel as its rank in "
-        + "the decoded map in 2 bits, the class ids two to a byte (up to 16 classes), which the decoded map then keeps as its argmax, "
-        + "with a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact "
+        + "the decoded map in 2 bits, the class ids two to a byte (up to 16 classes), which the decoded map then keeps as its argmax. "
+        + "Left out, a top-k cache is top-2, q8, at half size with the exact argmax (a byte a pixel), a logits cache fp16 at full size. "
+        + "Every cache has a manifest of offsets and SHA-256 checksums. The job records its own fidelity (mean KL of decoded vs exact "
         + "at T = 1 and at `temperature`, the distillation temperature, argmax agreement, bytes per image, ratio to dense "
         + "fp32) in `result`. If the teacher job is still running, "
         + "the cache job waits for it. To try the example, replace `teacherJobId` with the `id` that "
@@ -52,20 +53,22 @@ public sealed class CacheJobKind(
     /// <summary>Needs a teacher job's id, which no example can know: the all-zero placeholder is to be replaced.</summary>
     public IReadOnlyDictionary<string, CacheJobRequest> Examples { get; } = new Dictionary<string, CacheJobRequest>
     {
-        ["top-4 probabilities (pixel-kl, dist)"] = new(
-            TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto"),
+        ["the default: top-2 q8 at half size, exact argmax (pixel-kl, dist; a byte a pixel, 1/24 of dense fp16 for 12 classes)"] = new(
+            TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
+            TopK: CacheDefaults.TopK, Precision: CacheDefaults.TopKPrecision, Scale: CacheDefaults.TopKScale, ExactArgmax: true),
         ["every logit (cwd)"] = new(
             TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
-            Form: CacheForms.Logits),
-        ["top-2 q8 at half size, exact argmax (a byte a pixel: 1/24 of dense fp16 for 12 classes)"] = new(
+            Form: CacheForms.Logits, Precision: CachePrecisions.Fp16, Scale: 1),
+        ["top-4 fp16 at full size (12 bytes a pixel)"] = new(
             TeacherJobId: Guid.Empty, DatasetId: DatasetCatalog.SyntheticShapesId, Splits: CacheJobRequest.DefaultSplits, Device: "auto",
-            TopK: 2, Precision: CachePrecisions.Q8, Scale: 2, ExactArgmax: true),
+            TopK: 4, Precision: CachePrecisions.Fp16, Scale: 1, ExactArgmax: false),
     };
 
     public JobRecord Prepare(CacheJobRequest request)
     {
         var errors = new ValidationErrors();
-        DistillationRequestValidator.ValidateCache(request.TopK, request.Precision, request.Scale, request.Form, errors, exactArgmax: request.ExactArgmax);
+        var cache = request.Cache;
+        DistillationRequestValidator.ValidateCache(cache.TopK, cache.Precision, cache.Scale, cache.Form, errors, exactArgmax: cache.ExactArgmax);
         errors.Require(request.Temperature is > 0 and <= 100 && double.IsFinite(request.Temperature), "temperature",
             "temperature must be greater than 0 and at most 100.");
         TrainingRequestValidator.ValidateDevice(request.Device, errors);
@@ -79,16 +82,16 @@ public sealed class CacheJobKind(
                 errors.Add("datasetId", datasetProblem);
             else if (datasets.Exists(datasetId) && datasets.NumClasses(datasetId) != datasets.NumClasses(teacher.DatasetId))
                 errors.Add("datasetId", $"Dataset '{datasetId}' has other classes than the teacher's '{teacher.DatasetId}'.");
-            ValidateAgainstTeacher(request.TopK, request.Scale, request.Form, teacherSpec.Training.ImageSize, datasets.NumClasses(teacher.DatasetId), errors);
+            ValidateAgainstTeacher(cache.TopK, cache.Scale, cache.Form, teacherSpec.Training.ImageSize, datasets.NumClasses(teacher.DatasetId), errors);
         }
         var splits = request.Splits ?? CacheJobRequest.DefaultSplits;
         if (splits.Count == 0 || splits.Any(s => !DatasetCatalog.TrainingSplits.Contains(s)) || splits.Distinct().Count() != splits.Count)
             errors.Add("splits", "splits must be a non-empty list of distinct split names: train, val.");
         errors.ThrowIfAny();
 
-        var topK = request.Form == CacheForms.Logits ? datasets.NumClasses(teacher!.DatasetId) : request.TopK;
-        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, request.Precision, request.Scale, request.Device, request.Form,
-            request.Temperature, request.ExactArgmax);
+        var topK = cache.StoresLogits ? datasets.NumClasses(teacher!.DatasetId) : cache.TopK;
+        var spec = new CacheJobSpec(teacher!.Id, datasetId, splits, topK, cache.Precision, cache.Scale, request.Device, cache.Form,
+            request.Temperature, cache.ExactArgmax);
         EnsureRoomFor(datasetId, splits, spec.ToCacheSpec(), JobRecords.Spec<TeacherJobSpec>(teacher!).Training.ImageSize);
         return JobRecords.New(Name, datasetId, spec, request.Device, 1, teacher.Id);
     }

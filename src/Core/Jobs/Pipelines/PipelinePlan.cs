@@ -11,7 +11,7 @@ namespace DistillService.Core.Jobs.Pipelines;
 /// <param name="Students">The students to train: <paramref name="Student"/>, or one per combination of the sweep.</param>
 /// <param name="Baselines">One β = 0 student per distinct student architecture; none when the request turns the baseline off.</param>
 public sealed record PipelinePlan(
-    PipelineRequest Request, string Device, TeacherJobSpec Teacher, PipelineCacheStage Cache,
+    PipelineRequest Request, string Device, TeacherJobSpec Teacher, CacheSpec Cache,
     DistillJobSpec Student, IReadOnlyList<DistillJobSpec> Students, IReadOnlyList<DistillJobSpec> Baselines)
 {
     public bool Offline => Student.Distillation.Mode == DistillationModes.Offline;
@@ -21,11 +21,8 @@ public sealed record PipelinePlan(
 
     /// <param name="numClasses">The dataset's classes: a logits cache keeps them all.</param>
     public CacheJobSpec CacheSpec(Guid teacherJobId, int numClasses) => new(
-        teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, CacheForm == CacheForms.Logits ? numClasses : Cache.TopK,
-        Cache.Precision, Cache.Scale, Device, CacheForm, Student.Distillation.Temperature, Cache.ExactArgmax);
-
-    /// <summary>The cache's form: as asked, else what the students' methods need from an offline teacher.</summary>
-    public string CacheForm => Cache.Form!;
+        teacherJobId, Teacher.DatasetId, CacheJobRequest.DefaultSplits, Cache.StoresLogits ? numClasses : Cache.TopK,
+        Cache.Precision, Cache.Scale, Device, Cache.Form, Student.Distillation.Temperature, Cache.ExactArgmax);
 
     private static string CacheFormFor(IEnumerable<DistillJobSpec> students) =>
         students.Any(s => DistillationMethods.TeacherNeeds(s.Distillation).HasFlag(TeacherOutputKinds.Logits)) ? CacheForms.Logits : CacheForms.TopK;
@@ -49,6 +46,9 @@ public sealed record PipelinePlan(
 
         IReadOnlyList<DistillJobSpec> students = request.Sweep?.Expand(student) ?? [student];
         var cacheStage = request.Cache ?? new PipelineCacheStage();
+        // The form as asked, else what the students' methods need from an offline teacher.
+        var cache = CacheDefaults.Resolve(cacheStage.Form ?? CacheFormFor(students), cacheStage.TopK, cacheStage.Precision, cacheStage.Scale,
+            cacheStage.ExactArgmax);
         // Same architecture, seed and schedule as the students; only the loss differs.
         IReadOnlyList<DistillJobSpec> baselines = !request.Baseline ? [] : students.Select(s => s.Model).Distinct()
             .Select(model => student with { Model = model, Distillation = student.Distillation with { Alpha = 1, Beta = 0 } })
@@ -57,9 +57,9 @@ public sealed record PipelinePlan(
         {
             Seed = seed,
             Teacher = existingTeacher is null ? new PipelineTeacherStage(teacher.Model, teacher.Training) : request.Teacher,
-            Cache = cacheStage with { Form = cacheStage.Form ?? CacheFormFor(students) },
+            Cache = PipelineCacheStage.Of(cache),
             Student = new PipelineStudentStage(student.Model, student.Training, student.Distillation),
         };
-        return new PipelinePlan(normalised, request.Device, teacher, normalised.Cache!, student, students, baselines);
+        return new PipelinePlan(normalised, request.Device, teacher, cache, student, students, baselines);
     }
 }

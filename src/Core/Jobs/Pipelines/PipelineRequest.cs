@@ -8,9 +8,13 @@ namespace DistillService.Core.Jobs.Pipelines;
 /// </param>
 public sealed record PipelineTeacherStage(ModelSpec? Model = null, TrainingSpec? Training = null, Guid? ModelId = null);
 
+/// <summary>The pipeline's cache; each setting left out is the default of <c>POST /api/jobs/cache</c>.</summary>
 /// <param name="Form">"top-k" or "logits"; left out, the form the student's method needs (logits for CWD).</param>
 public sealed record PipelineCacheStage(
-    int TopK = 4, string Precision = CachePrecisions.Fp16, int Scale = 1, string? Form = null, bool ExactArgmax = false);
+    int? TopK = null, string? Precision = null, int? Scale = null, string? Form = null, bool? ExactArgmax = null)
+{
+    public static PipelineCacheStage Of(CacheSpec cache) => new(cache.TopK, cache.Precision, cache.Scale, cache.Form, cache.ExactArgmax);
+}
 
 public sealed record PipelineStudentStage(ModelSpec? Model = null, TrainingSpec? Training = null, DistillationSpec? Distillation = null);
 

@@ -38,19 +38,19 @@ public sealed class PipelineSubmitter(JobSubmitter submitter, DatasetCatalog dat
         errors.ThrowIfAny();
         var plan = PipelinePlan.Create(request, existing is null ? null : JobRecords.Spec<TeacherJobSpec>(existing));
         if (existing is null) TeacherJobKind.Validate(plan.Teacher, datasets, errors, "teacher.");
-        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.CacheForm, errors, "cache.",
+        DistillationRequestValidator.ValidateCache(plan.Cache.TopK, plan.Cache.Precision, plan.Cache.Scale, plan.Cache.Form, errors, "cache.",
             plan.Cache.ExactArgmax);
         // A swept student's problem names the student field the swept value replaces.
         foreach (var candidate in plan.Students)
         {
             DistillJobKind.Validate(candidate, datasets, errors, "student.");
             if (plan.Offline)
-                DistillJobKind.ValidateCacheHolds(candidate.Distillation, plan.CacheForm, "cache.form", errors, "student.");
+                DistillJobKind.ValidateCacheHolds(candidate.Distillation, plan.Cache.Form, "cache.form", errors, "student.");
         }
         if (plan.Student.Training.ImageSize != plan.Teacher.Training.ImageSize)
             errors.Add("student.training.imageSize", "The student trains at the teacher's image size.");
         if (datasets.Exists(plan.Teacher.DatasetId))
-            CacheJobKind.ValidateAgainstTeacher(plan.Cache.TopK, plan.Cache.Scale, plan.CacheForm, plan.Teacher.Training.ImageSize,
+            CacheJobKind.ValidateAgainstTeacher(plan.Cache.TopK, plan.Cache.Scale, plan.Cache.Form, plan.Teacher.Training.ImageSize,
                 datasets.NumClasses(plan.Teacher.DatasetId), errors, "cache.");
         errors.ThrowIfAny();
 
