@@ -141,7 +141,7 @@ public sealed class DistillationMethodValidationTests : IClassFixture<Distillati
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var cache = await CacheSpecOfPipelineAsync(response);
-        Assert.Equal((CacheForms.TopK, 4), (cache.Form, cache.TopK));
+        Assert.Equal((CacheForms.TopK, 2, CachePrecisions.Q8, 2, true), (cache.Form, cache.TopK, cache.Precision, cache.Scale, cache.ExactArgmax));
     }
 
     [Fact]
