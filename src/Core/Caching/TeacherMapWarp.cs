@@ -119,14 +119,14 @@ public static class TeacherMapWarp
             return;
         }
         var slack = Vector<float>.Count;
-        var stored = StagingBuffers.Floats.Rent(batch.Height * batch.Width * numClasses + slack);
+        var stored = resized ? StagingBuffers.Floats.Rent(batch.Height * batch.Width * numClasses + slack) : null;
         var atOne = temperature != 1f && batch.PlaneLength > 0 ? StagingBuffers.Floats.Rent(pixels * numClasses + slack) : null;
         try
         {
             void DecodeAt(float t, float[] target)
             {
-                Decode(batch, b, resized ? stored : target, t);
-                if (resized) BilinearUpsample.Resize(stored, batch.Height, batch.Width, target, batch.FullHeight, batch.FullWidth, numClasses);
+                Decode(batch, b, stored ?? target, t);
+                if (stored is not null) BilinearUpsample.Resize(stored, batch.Height, batch.Width, target, batch.FullHeight, batch.FullWidth, numClasses);
             }
             DecodeAt(temperature, dense);
             if (batch.PlaneLength == 0) return;
@@ -137,7 +137,7 @@ public static class TeacherMapWarp
         }
         finally
         {
-            StagingBuffers.Floats.Return(stored);
+            if (stored is not null) StagingBuffers.Floats.Return(stored);
             if (atOne is not null) StagingBuffers.Floats.Return(atOne);
         }
     }
