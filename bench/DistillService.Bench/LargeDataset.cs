@@ -113,7 +113,8 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         using var teacher = new UNet(3, Classes, 8, 4);
         teacher.eval();
         var subset = new FileSegmentationDataset(trainPairs.Take(cacheImages).ToList(), scan.Classes, scan.Labels, size, memoBytes);
-        foreach (var spec in new[] { new CacheSpec(), new CacheSpec(2, CachePrecisions.Q8, Scale: 2) })
+        // Top-4 fp16 at full size, the earlier default, and the service's default cache.
+        foreach (var spec in new[] { new CacheSpec(), CacheDefaults.Resolve(null, null, null, null, null) })
         {
             var directory = Path.Combine(Path.GetTempPath(), $"large-set-cache-{Guid.NewGuid():N}");
             try
@@ -141,7 +142,7 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
 
     private void Cache(UNet teacher, ISegmentationDataset subset, CacheSpec spec, string directory, int trainImages)
     {
-        var form = $"top-{spec.TopK} {spec.Precision} scale 1/{spec.Scale}";
+        var form = $"top-{spec.TopK} {spec.Precision} scale 1/{spec.Scale}{(spec.ExactArgmax ? " exact argmax" : "")}";
         var clock = Stopwatch.StartNew();
         var result = TeacherCacheWriter.Write(teacher, new Dictionary<string, ISegmentationDataset> { [OfflineTeacherSignal.TrainSplit] = subset },
             spec, new CacheIdentity(Guid.Empty, "large-set", "bench"), directory, CPU, batch, null, CancellationToken.None);
@@ -177,7 +178,24 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
             form,
             imagesPerSecond = Report.Round(batches * batch / readSeconds),
             mbPerSecond = Report.Round(batches * batch * perImage / 1e6 / readSeconds),
-            note = "DecodeBatch: positional reads + SHA-256 + decode to dense float32 [N, K, H, W]",
+            note = "DecodeBatch: positional reads + SHA-256 + decode to dense float32 [N, K, H, W] (the torch path, as on a GPU)",
+        });
+
+        using var signal = new OfflineTeacherSignal(reader);
+        clock.Restart();
+        for (var b = 0; b < batches; b++)
+        {
+            using var prepared = signal.PrepareAhead(Enumerable.Range(b * batch, batch).ToArray(), null, size.Height, size.Width)
+                ?? throw new InvalidOperationException("A top-k cache of the training size should be preparable ahead.");
+        }
+        var aheadSeconds = clock.Elapsed.TotalSeconds;
+        Report.Line(new
+        {
+            step = "large_set_cache_read_ahead",
+            form,
+            imagesPerSecond = Report.Round(batches * batch / aheadSeconds),
+            mbPerSecond = Report.Round(batches * batch * perImage / 1e6 / aheadSeconds),
+            note = "PrepareAhead: what a CPU trainer's data workers do per batch (read, decode, resize, exact argmax, floored log), unwarped",
         });
     }
 
