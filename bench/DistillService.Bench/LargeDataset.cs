@@ -164,39 +164,34 @@ internal sealed class LargeDataset(string folder, ImageSize size, int batch, int
         });
 
         using var reader = TeacherCacheReader.Open(directory);
-        var batches = subset.Count / batch;
-        clock.Restart();
-        for (var b = 0; b < batches; b++)
-        {
-            using var scope = NewDisposeScope();
-            using var decoded = reader.DecodeBatch(OfflineTeacherSignal.TrainSplit, Enumerable.Range(b * batch, batch).ToArray(), CPU);
-        }
-        var readSeconds = clock.Elapsed.TotalSeconds;
-        Report.Line(new
-        {
-            step = "large_set_cache_read",
-            form,
-            imagesPerSecond = Report.Round(batches * batch / readSeconds),
-            mbPerSecond = Report.Round(batches * batch * perImage / 1e6 / readSeconds),
-            note = "DecodeBatch: positional reads + SHA-256 + decode to dense float32 [N, K, H, W] (the torch path, as on a GPU)",
-        });
-
         using var signal = new OfflineTeacherSignal(reader);
-        clock.Restart();
-        for (var b = 0; b < batches; b++)
+        var batches = subset.Count / batch;
+        void TimeReads(string step, string note, Action<int[]> read)
         {
-            using var prepared = signal.PrepareAhead(Enumerable.Range(b * batch, batch).ToArray(), null, size.Height, size.Width)
-                ?? throw new InvalidOperationException("A top-k cache of the training size should be preparable ahead.");
+            clock.Restart();
+            for (var b = 0; b < batches; b++)
+            {
+                using var scope = NewDisposeScope();
+                read(Enumerable.Range(b * batch, batch).ToArray());
+            }
+            var seconds = clock.Elapsed.TotalSeconds;
+            Report.Line(new
+            {
+                step,
+                form,
+                imagesPerSecond = Report.Round(batches * batch / seconds),
+                mbPerSecond = Report.Round(batches * batch * perImage / 1e6 / seconds),
+                note,
+            });
         }
-        var aheadSeconds = clock.Elapsed.TotalSeconds;
-        Report.Line(new
-        {
-            step = "large_set_cache_read_ahead",
-            form,
-            imagesPerSecond = Report.Round(batches * batch / aheadSeconds),
-            mbPerSecond = Report.Round(batches * batch * perImage / 1e6 / aheadSeconds),
-            note = "PrepareAhead: what a CPU trainer's data workers do per batch (read, decode, resize, exact argmax, floored log), unwarped",
-        });
+
+        TimeReads("large_set_cache_read",
+            "DecodeBatch: positional reads + SHA-256 + decode to dense float32 [N, K, H, W] (the torch path, as on a GPU)",
+            indices => reader.DecodeBatch(OfflineTeacherSignal.TrainSplit, indices, CPU).Dispose());
+        TimeReads("large_set_cache_read_ahead",
+            "PrepareAhead: what a CPU trainer's data workers do per batch (read, decode, resize, exact argmax, floored log), unwarped",
+            indices => (signal.PrepareAhead(indices, null, size.Height, size.Width)
+                ?? throw new InvalidOperationException("A top-k cache of the training size should be preparable ahead.")).Dispose());
     }
 
     /// <summary>Random samples of a non-square size made once and kept: the step without any decoding.</summary>
